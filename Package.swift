@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One settings array for every Swift target (the Swift server packages' habit).
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v5),
+]
+
+let package = Package(
+    name: "prep",
+    products: [
+        .executable(name: "prep", targets: ["prep"]),
+        .library(name: "PrepImage", targets: ["PrepImage"]),
+        .library(name: "PrepStages", targets: ["PrepStages"]),
+        .library(name: "PrepDataset", targets: ["PrepDataset"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries. libpng and libjpeg report errors with setjmp/longjmp, which Swift cannot
+        // call: each shim keeps every longjmp inside C and returns an error code and message.
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Images and codecs: decode, encode, EXIF orientation, resize.
+        .target(name: "PrepImage", dependencies: ["CPNG", "CJPEG"], swiftSettings: swiftSettings),
+        // Stages: pure functions from a record's images to conditions, seeded per record.
+        .target(name: "PrepStages", dependencies: ["PrepImage"], swiftSettings: swiftSettings),
+        // Pipeline and index: sources, records, tar shards, SQLite index, build, stats, verify.
+        .target(
+            name: "PrepDataset",
+            dependencies: ["PrepImage", "PrepStages", "CSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: argument parsing only.
+        .executableTarget(
+            name: "prep",
+            dependencies: [
+                "PrepDataset",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "PrepImageTests",
+            dependencies: ["PrepImage"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PrepStagesTests", dependencies: ["PrepStages"], swiftSettings: swiftSettings),
+        .testTarget(name: "PrepDatasetTests", dependencies: ["PrepDataset"], swiftSettings: swiftSettings),
+        .testTarget(name: "PrepCLITests", dependencies: ["prep"], swiftSettings: swiftSettings),
+    ]
+)

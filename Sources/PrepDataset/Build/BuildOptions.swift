@@ -1,0 +1,75 @@
+import PrepImage
+import PrepStages
+
+/// Every option of `prep build`. Defaults here; a manifest (`manifests/*.toml`) overrides them;
+/// command-line options override the manifest. The effective options are stored in the dataset.
+public struct BuildOptions: Equatable, Sendable {
+    // [source]
+    public var source: String = ""
+    public var sourceFormat: SourceFormat? = nil   // nil: from the file's extension
+    public var columns = SourceColumns()
+
+    // [output]
+    public var output: String = "dataset"
+    public var shardSize: Int = 1000
+    public var imageFormat: ImageFormat = .jpeg
+    public var jpegQuality: Int = 95
+    public var pngCompression: Int = 6
+
+    // [image]
+    public var resolution: Int = 512
+    public var crop: CropMode = .center
+    public var maxPixels: Int = 100_000_000
+
+    // [stages]
+    /// Condition stages to run, in catalog order; nil = every stage whose input column the source has.
+    public var stages: [String]? = nil
+    public var seed: UInt64 = 0
+    public var captionDropout: Double = 0.5
+
+    // [run] (do not change the output)
+    public var workers: Int = 0   // 0 = one per core
+
+    public init() {}
+
+    /// Checks ranges; the message names the option.
+    public func validate() throws {
+        func require(_ condition: Bool, _ message: String) throws {
+            if !condition { throw DatasetError(message) }
+        }
+        try require(!source.isEmpty, "no source: pass --source FILE (a .tsv or .jsonl) or set [source] path in the manifest")
+        try require(shardSize >= 1, "--shard-size must be at least 1 (got \(shardSize))")
+        try require((1...100).contains(jpegQuality), "--jpeg-quality must be in 1...100 (got \(jpegQuality))")
+        try require((0...9).contains(pngCompression), "png compression must be in 0...9 (got \(pngCompression))")
+        try require((64...8192).contains(resolution), "--resolution must be in 64...8192 (got \(resolution))")
+        try require(maxPixels >= 1, "--max-pixels must be positive (got \(maxPixels))")
+        try require((0...1).contains(captionDropout), "--caption-dropout must be in 0...1 (got \(captionDropout))")
+        try require(workers >= 0, "--workers must be 0 (all cores) or more (got \(workers))")
+        for name in stages ?? [] { _ = try StageCatalog.stage(named: name) }
+    }
+
+    /// The member extension of the record's image.
+    public var imageMember: String { imageFormat == .jpeg ? "jpg" : "png" }
+
+    /// The options that decide the dataset's bytes, in a canonical text form: part of the
+    /// fingerprint, and what `prep build` compares to say which option differs.
+    public var outputDefiningOptions: [(String, String)] {
+        [
+            ("source.format", sourceFormat?.rawValue ?? "auto"),
+            ("source.image_col", columns.image),
+            ("source.caption_col", columns.caption),
+            ("source.depth_col", columns.depth),
+            ("source.key_col", columns.key),
+            ("output.shard_size", String(shardSize)),
+            ("output.image_format", imageMember),
+            ("output.jpeg_quality", String(jpegQuality)),
+            ("output.png_compression", String(pngCompression)),
+            ("image.resolution", String(resolution)),
+            ("image.crop", crop.rawValue),
+            ("image.max_pixels", String(maxPixels)),
+            ("stages.enabled", (stages ?? ["auto"]).joined(separator: ",")),
+            ("stages.seed", String(seed)),
+            ("stages.caption_dropout", String(captionDropout)),
+        ]
+    }
+}

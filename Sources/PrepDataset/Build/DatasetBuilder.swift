@@ -1,0 +1,383 @@
+import Foundation
+import PrepStages
+
+/// What a build did.
+public struct BuildSummary: Sendable {
+    /// The dataset already held this exact build: nothing was read or written.
+    public var upToDate = false
+    public var interrupted = false
+    /// Records this run processed.
+    public var ok = 0
+    public var failed = 0
+    /// Failure categories of this run, most frequent first.
+    public var topReasons: [(reason: String, count: Int)] = []
+    /// Rows a resumed run found already committed.
+    public var alreadyCommitted = 0
+    public var seconds = 0.0
+    /// The whole dataset after the run.
+    public var datasetOK = 0
+    public var datasetFailed = 0
+    public var shardCount = 0
+}
+
+/// `prep build`: streams the source's rows through the stages into tar shards and the index.
+///
+/// Crash safety: a shard is written as `.partial`, fsynced, renamed, and only then its rows are
+/// committed to the index in one transaction. At start, `.partial` files and shards the index
+/// does not list are deleted, and the build resumes after the last committed source row. Since
+/// every record depends only on (source row, options, seed), a resumed build writes the same
+/// bytes an uninterrupted one would.
+public final class DatasetBuilder {
+    public let options: BuildOptions
+    public let force: Bool
+    public let retryFailed: Bool
+    public let progress: ProgressReporter?
+    /// Tests set this to stop after the given number of shard commits, as a crash would (after the
+    /// shard rename, before its index rows), to prove resume is exact.
+    var crashAfterShardRenames: Int?
+
+    public init(options: BuildOptions, force: Bool = false, retryFailed: Bool = false, progress: ProgressReporter? = nil) {
+        self.options = options
+        self.force = force
+        self.retryFailed = retryFailed
+        self.progress = progress
+    }
+
+    var indexPath: String { options.output + "/" + DatasetIndex.fileName }
+    var shardDirectory: String { options.output + "/shards" }
+
+    public func run() throws -> BuildSummary {
+        let clock = Date()
+        try options.validate()
+        var options = self.options
+        guard FileSystem.exists(options.source) else {
+            throw DatasetError("source not found: \(options.source)")
+        }
+        let sourceSHA256: String
+        do {
+            sourceSHA256 = try SHA256.hexHash(fileAt: options.source)
+        } catch {
+            throw DatasetError("cannot read source \(options.source): \(error)")
+        }
+        options.stages = try resolveStages(options)
+        let fingerprint = Self.fingerprint(sourceSHA256: sourceSHA256, options: options)
+        let describedOptions = Self.describe(options)
+
+        if force { try removeDataset() }
+        if FileSystem.exists(indexPath) {
+            let existing = try DatasetIndex(path: indexPath, readOnly: true)
+            let storedFingerprint = try existing.meta("fingerprint")
+            let storedOptions = try existing.meta("options") ?? ""
+            let lastStatus = try existing.lastRunStatus()
+            existing.close()
+            if let storedFingerprint, storedFingerprint != fingerprint {
+                throw DatasetError(Self.mismatchMessage(
+                    output: options.output, stored: storedOptions, current: describedOptions,
+                    sourceChanged: !storedOptions.contains("source.sha256=\(sourceSHA256)")))
+            }
+            if storedFingerprint != nil, lastStatus == "complete", !retryFailed {
+                var summary = try Self.totals(indexPath: indexPath)
+                summary.upToDate = true
+                return summary
+            }
+        }
+
+        do {
+            try FileSystem.createDirectory(shardDirectory)
+        } catch {
+            throw DatasetError("cannot create the output folder \(shardDirectory): \(error)")
+        }
+        let index = try DatasetIndex(path: indexPath, create: true)
+        defer { index.close() }
+        try index.setMeta("fingerprint", fingerprint)
+        try index.setMeta("options", describedOptions)
+        let manifest = BuildManifest.render(options)
+        try index.setMeta("manifest", manifest)
+        try writeManifest(manifest)
+        try removeLeftovers(index: index)
+
+        let command = retryFailed ? "retry-failed" : (try index.nextSourceRow() > 0 ? "resume" : "build")
+        let runID = try index.beginRun(fingerprint: fingerprint, command: command)
+        var summary = BuildSummary()
+        var state = RunState(builder: RecordBuilder(
+            options: options,
+            stages: try (options.stages ?? []).map(StageCatalog.stage(named:)),
+            sourceDirectory: Self.directory(of: options.source)))
+        do {
+            try process(options: options, index: index, runID: runID, state: &state, summary: &summary)
+        } catch {
+            state.shard?.discard()
+            try? index.finishRun(runID, status: "failed", ok: summary.ok, failed: summary.failed,
+                                 seconds: Date().timeIntervalSince(clock))
+            throw error
+        }
+        progress?.finish()
+        summary.seconds = Date().timeIntervalSince(clock)
+        try index.finishRun(runID, status: summary.interrupted ? "interrupted" : "complete",
+                            ok: summary.ok, failed: summary.failed, seconds: summary.seconds)
+        summary.topReasons = state.reasons.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { ($0.key, $0.value) }
+        let totals = try Self.totals(indexPath: indexPath, index: index)
+        summary.datasetOK = totals.datasetOK
+        summary.datasetFailed = totals.datasetFailed
+        summary.shardCount = totals.shardCount
+        try index.closeForRest()
+        return summary
+    }
+
+    /// Mutable state of one run's loop.
+    private struct RunState {
+        let builder: RecordBuilder
+        var shard: ShardWriter?
+        var pending: [BuiltRecord] = []
+        var pendingKeys: [String: Int] = [:]
+        var reasons: [String: Int] = [:]
+        var nextShardNumber = 0
+        var shardRenames = 0
+    }
+
+    private func process(options: BuildOptions, index: DatasetIndex, runID: Int, state: inout RunState, summary: inout BuildSummary) throws {
+        let reader: SourceReader
+        do {
+            reader = try SourceReader(path: options.source, format: options.sourceFormat, columns: options.columns)
+        } catch {
+            throw DatasetError("cannot read source \(options.source): \(error)")
+        }
+        let startRow = retryFailed ? 0 : try index.nextSourceRow()
+        let retryRows = retryFailed ? try index.failedSourceRows() : nil
+        summary.alreadyCommitted = startRow
+        state.nextShardNumber = try index.shardNames().count
+        progress?.expect(retryRows?.count ?? Self.estimatedRowCount(options).map { max(0, $0 - startRow) })
+
+        let workers = options.workers > 0 ? options.workers : ProcessInfo.processInfo.activeProcessorCount
+        let batchSize = max(8, workers * 8)
+        var batch: [(row: SourceRow, key: String?, keyProblem: String?)] = []
+        batch.reserveCapacity(batchSize)
+
+        func flushBatch() throws {
+            let built = buildInParallel(batch, builder: state.builder, workers: workers)
+            batch.removeAll(keepingCapacity: true)
+            for record in built {
+                try add(record, options: options, index: index, runID: runID, state: &state, summary: &summary)
+            }
+            progress?.update(done: summary.ok + summary.failed, failed: summary.failed)
+        }
+
+        while let row = reader.next() {
+            if row.index < startRow { continue }
+            if let retryRows, !retryRows.contains(row.index) { continue }
+            let (key, keyProblem) = try assignKey(row, index: index, state: &state)
+            batch.append((row, key, keyProblem))
+            if batch.count == batchSize {
+                try flushBatch()
+                if Interruption.isRequested { break }
+            }
+        }
+        if let error = reader.readError {
+            throw DatasetError("reading source \(options.source) failed: \(error)")
+        }
+        if Interruption.isRequested {
+            state.shard?.discard()
+            state.shard = nil
+            summary.interrupted = true
+            progress?.update(done: summary.ok + summary.failed, failed: summary.failed, force: true)
+            return
+        }
+        try flushBatch()
+        try commit(index: index, runID: runID, state: &state)
+        progress?.update(done: summary.ok + summary.failed, failed: summary.failed, force: true)
+    }
+
+    /// The row's key, or why it has none. Keys must be unique across the dataset.
+    private func assignKey(_ row: SourceRow, index: DatasetIndex, state: inout RunState) throws -> (String?, String?) {
+        let key: String
+        if let raw = row.key {
+            guard let sanitized = RecordKey.sanitize(raw) else { return (nil, "bad key: '\(raw)' is empty") }
+            key = sanitized
+        } else {
+            key = RecordKey.forRow(row.index)
+        }
+        guard key.utf8.count <= RecordKey.maximumLength else {
+            return (nil, "bad key: '\(key.prefix(20))...' is longer than \(RecordKey.maximumLength) bytes")
+        }
+        if let other = state.pendingKeys[key] ?? (try index.sourceRow(ofKey: key)), other != row.index {
+            return (nil, "duplicate key: '\(key)' is already used by source row \(other)")
+        }
+        state.pendingKeys[key] = row.index
+        return (key, nil)
+    }
+
+    private func buildInParallel(
+        _ batch: [(row: SourceRow, key: String?, keyProblem: String?)], builder: RecordBuilder, workers: Int
+    ) -> [BuiltRecord] {
+        var results = [BuiltRecord?](repeating: nil, count: batch.count)
+        let build = { (i: Int) -> BuiltRecord in
+            let (row, key, keyProblem) = batch[i]
+            if let key { return builder.build(row: row, key: key) }
+            var failed = BuiltRecord(sample: SampleRow(sourceRow: row.index, key: nil))
+            failed.sample.imagePath = row.image
+            failed.sample.depthPath = row.depth
+            failed.sample.caption = row.caption
+            failed.sample.error = keyProblem
+            return failed
+        }
+        results.withUnsafeMutableBufferPointer { slots in
+            let slots = slots
+            if workers <= 1 {
+                for i in 0..<batch.count { slots[i] = build(i) }
+            } else {
+                DispatchQueue.concurrentPerform(iterations: batch.count) { i in slots[i] = build(i) }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// Adds a built record, in source order, to the open shard; commits a full shard.
+    private func add(_ record: BuiltRecord, options: BuildOptions, index: DatasetIndex, runID: Int,
+                     state: inout RunState, summary: inout BuildSummary) throws {
+        var record = record
+        if let error = record.sample.error {
+            summary.failed += 1
+            state.reasons[RecordFailure.category(of: error), default: 0] += 1
+            state.pending.append(record)
+            // Only failed rows pending: commit them now and then, so memory stays bounded.
+            if state.shard == nil, state.pending.count >= 10_000 { try commit(index: index, runID: runID, state: &state) }
+            return
+        }
+        if state.shard == nil {
+            state.shard = try ShardWriter(directory: shardDirectory, number: state.nextShardNumber)
+        }
+        record.sample.shard = state.shard!.name
+        try state.shard!.append(record)
+        record.members = []  // the bytes are in the shard; keep only the rows
+        state.pending.append(record)
+        summary.ok += 1
+        if state.shard!.recordCount >= options.shardSize {
+            try commit(index: index, runID: runID, state: &state)
+        }
+    }
+
+    /// Makes the open shard durable, then commits it with every pending row in one transaction.
+    private func commit(index: DatasetIndex, runID: Int, state: inout RunState) throws {
+        var shardRow: ShardRow?
+        var members: [MemberRow] = []
+        if let shard = state.shard {
+            shardRow = try shard.commit()
+            members = shard.members
+            state.shard = nil
+            state.nextShardNumber += 1
+            state.shardRenames += 1
+            if let limit = crashAfterShardRenames, state.shardRenames >= limit {
+                throw SimulatedCrash()
+            }
+        }
+        guard shardRow != nil || !state.pending.isEmpty else { return }
+        try index.commit(
+            shard: shardRow, runID: runID, samples: state.pending.map(\.sample), members: members,
+            stages: state.pending.flatMap(\.stages))
+        state.pending.removeAll(keepingCapacity: true)
+        state.pendingKeys.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: set-up
+
+    /// The stages to run: the ones asked for, or (auto) every stage whose input the source has.
+    private func resolveStages(_ options: BuildOptions) throws -> [String] {
+        if let stages = options.stages {
+            // Catalog order, no duplicates: the member order of every record.
+            return StageCatalog.names.filter(stages.contains)
+        }
+        let reader = try SourceReader(path: options.source, format: options.sourceFormat, columns: options.columns)
+        let hasDepth = reader.header.contains(options.columns.depth)
+            || (reader.header.isEmpty && reader.next()?.fields[options.columns.depth] != nil)
+        return try StageCatalog.names.filter { name in
+            try !StageCatalog.stage(named: name).needsDepth || hasDepth
+        }
+    }
+
+    private func removeDataset() throws {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: shardDirectory)) ?? [] where name.hasPrefix("shard-") {
+            try FileSystem.remove(shardDirectory + "/" + name)
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] { try FileSystem.remove(indexPath + suffix) }
+        try FileSystem.remove(options.output + "/manifest.toml")
+    }
+
+    /// Deletes `.partial` files and shards the index does not list (a crash after the rename,
+    /// before the index commit): they are rebuilt, identically.
+    private func removeLeftovers(index: DatasetIndex) throws {
+        let committed = Set(try index.shardNames())
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: shardDirectory)) ?? [] {
+            guard name.hasPrefix("shard-") else { continue }
+            if name.hasSuffix(ShardWriter.partialSuffix) || !committed.contains(name) {
+                try FileSystem.remove(shardDirectory + "/" + name)
+            }
+        }
+    }
+
+    private func writeManifest(_ manifest: String) throws {
+        let path = options.output + "/manifest.toml"
+        if let existing = try? FileSystem.readFile(path), existing == Array(manifest.utf8) { return }
+        let file = try OutputFile(path: path + ".partial")
+        try file.write(Array(manifest.utf8))
+        try file.sync()
+        try file.close()
+        try FileSystem.rename(path + ".partial", path)
+    }
+
+    // MARK: helpers
+
+    /// Identity of a build: the source's bytes and every option that decides the output.
+    static func fingerprint(sourceSHA256: String, options: BuildOptions) -> String {
+        SHA256.hexHash(Array(("prep-build-1\nsource.sha256=\(sourceSHA256)\n" + describe(options)).utf8))
+    }
+
+    /// `name=value` lines of the output-defining options (stored in `meta.options`).
+    static func describe(_ options: BuildOptions) -> String {
+        options.outputDefiningOptions.map { "\($0.0)=\($0.1)" }.joined(separator: "\n")
+    }
+
+    static func mismatchMessage(output: String, stored: String, current: String, sourceChanged: Bool) -> String {
+        let old = Set(stored.split(separator: "\n").map(String.init))
+        let differing = current.split(separator: "\n").map(String.init).filter { !old.contains($0) }
+        var lines = ["\(output) was built from a different source or with other options:"]
+        if sourceChanged { lines.append("  the source file's contents changed") }
+        for line in differing {
+            let name = line.split(separator: "=", maxSplits: 1).first.map(String.init) ?? line
+            let was = old.first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) } ?? "?"
+            lines.append("  \(name): dataset has \(was), this run asks for \(line.dropFirst(name.count + 1))")
+        }
+        lines.append("Use --force to rebuild it from scratch, or --out to build elsewhere.")
+        return lines.joined(separator: "\n")
+    }
+
+    static func directory(of path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().path
+    }
+
+    /// Rows in the source, for the ETA: newline count, less the TSV header. Nil if unreadable.
+    static func estimatedRowCount(_ options: BuildOptions) -> Int? {
+        guard let handle = FileHandle(forReadingAtPath: options.source) else { return nil }
+        defer { try? handle.close() }
+        var lines = 0
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            lines += chunk.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+        }
+        let isTSV = (options.sourceFormat ?? SourceFormat.infer(path: options.source)) == .tsv
+        return max(0, lines - (isTSV ? 1 : 0))
+    }
+
+    static func totals(indexPath: String, index: DatasetIndex? = nil) throws -> BuildSummary {
+        let index = try index ?? DatasetIndex(path: indexPath, readOnly: true)
+        var summary = BuildSummary()
+        for row in try index.query("SELECT status, COUNT(*) FROM samples GROUP BY status") {
+            if row[0].string == "ok" { summary.datasetOK = row[1].int ?? 0 }
+            if row[0].string == "failed" { summary.datasetFailed = row[1].int ?? 0 }
+        }
+        summary.shardCount = try index.query("SELECT COUNT(*) FROM shards").first?[0].int ?? 0
+        return summary
+    }
+}
+
+/// Thrown by the crash-simulation hook of tests.
+struct SimulatedCrash: Error {}

@@ -1,0 +1,237 @@
+import Foundation
+import PrepImage
+import PrepStages
+
+/// A record after its stages ran: the members to write and the rows to index. A failed record
+/// has `sample.error` set and no members.
+struct BuiltRecord: Sendable {
+    var sample: SampleRow
+    var members: [(name: String, bytes: [UInt8])] = []
+    var stages: [StageRow] = []
+}
+
+/// Turns one source row into a record: read and decode the image (and depth map), resize and
+/// crop, draw the caption dropout, run every condition stage, encode the members. Every failure
+/// becomes the record's one-line error; nothing here stops the run. Thread-safe: a value with no
+/// shared mutable state.
+struct RecordBuilder: Sendable {
+    let options: BuildOptions
+    let stages: [any ConditionStage]
+    /// Folder the source's relative paths start from: the source file's folder.
+    let sourceDirectory: String
+
+    func build(row: SourceRow, key: String) -> BuiltRecord {
+        var record = BuiltRecord(sample: SampleRow(sourceRow: row.index, key: key))
+        record.sample.imagePath = row.image
+        record.sample.depthPath = row.depth
+        record.sample.caption = row.caption
+        do {
+            try build(row: row, key: key, into: &record)
+        } catch {
+            record.sample.error = "\(error)"
+            record.members = []
+            record.stages = []
+        }
+        return record
+    }
+
+    private func build(row: SourceRow, key: String, into record: inout BuiltRecord) throws {
+        if let problem = row.problem { throw RecordFailure("malformed row: \(problem)") }
+        guard let imagePath = row.image, !imagePath.isEmpty else {
+            throw RecordFailure("no image: the row's '\(options.columns.image)' column is empty")
+        }
+        guard let caption = row.caption, !caption.allSatisfy(\.isWhitespace) else {
+            throw RecordFailure("empty caption: the row's '\(options.columns.caption)' column is empty")
+        }
+
+        let bytes = try readInput(imagePath, what: "image")
+        record.sample.sourceSHA256 = SHA256.hexHash(bytes)
+        let original: Image
+        do {
+            original = try ImageDecoder.decode(bytes, options: DecodeOptions(maxPixels: options.maxPixels))
+        } catch let error as ImageError {
+            throw RecordFailure(Self.reason(for: error, path: imagePath, what: "image"))
+        }
+        record.sample.originalWidth = original.width
+        record.sample.originalHeight = original.height
+
+        let geometry = ResizeGeometry(
+            sourceWidth: original.width, sourceHeight: original.height,
+            resolution: options.resolution, crop: options.crop)
+        let image = Resizer.resize(original, to: geometry)
+        record.sample.width = image.width
+        record.sample.height = image.height
+
+        var depth: DepthMap?
+        var depthProblem: String?
+        if stages.contains(where: \.needsDepth) {
+            do {
+                depth = try loadDepth(row.depth, imageWidth: original.width, imageHeight: original.height, geometry: geometry)
+            } catch {
+                depthProblem = "\(error)"
+            }
+        }
+
+        let dropped = CaptionDropout(probability: options.captionDropout).isDropped(seed: options.seed, key: key)
+        record.sample.captionDropped = dropped
+
+        var stageJSON: [String: Any] = [:]
+        var conditions: [(name: String, bytes: [UInt8])] = []
+        for stage in stages {
+            var condition: Image
+            var parameters: [String: Any] = [:]
+            var skipReason: String?
+            if stage.needsDepth, depth == nil {
+                skipReason = depthProblem ?? "no depth map"
+                condition = stage.placeholder(width: image.width, height: image.height)
+                for name in stage.parameterNames { parameters[name] = NSNull() }
+            } else {
+                var random = RecordRandom(seed: options.seed, key: key, stream: stage.name)
+                let result: StageResult
+                do {
+                    result = try stage.run(StageInput(image: image, depth: depth), random: &random)
+                } catch {
+                    throw RecordFailure("stage \(stage.name): \(error)")
+                }
+                condition = result.condition
+                for (name, value) in result.parameters { parameters[name] = Self.jsonValue(value) }
+            }
+            let density = Self.density(of: condition)
+            let parametersJSON = try Self.json(parameters)
+            record.stages.append(StageRow(
+                key: key, stage: stage.name, skipReason: skipReason, density: density,
+                parametersJSON: String(decoding: parametersJSON, as: UTF8.self)))
+            stageJSON[stage.name] = [
+                "status": skipReason == nil ? "ok" : "skipped",
+                "reason": skipReason.map { $0 as Any } ?? NSNull(),
+                "density": density,
+                "parameters": parameters,
+            ] as [String: Any]
+            conditions.append(("\(stage.name).png", try encodePNG(condition)))
+        }
+
+        let encodedImage: [UInt8]
+        do {
+            switch options.imageFormat {
+            case .jpeg: encodedImage = try JPEGCodec.encode(image, quality: options.jpegQuality)
+            case .png: encodedImage = try PNGCodec.encode(image, compressionLevel: options.pngCompression)
+            }
+        } catch {
+            throw RecordFailure("encoding failed: \(error)")
+        }
+
+        let metadata: [String: Any] = [
+            "key": key,
+            "source_row": row.index,
+            "source": row.fields,
+            "caption": caption,
+            "caption_dropped": dropped,
+            "source_sha256": record.sample.sourceSHA256 ?? "",
+            "original_width": original.width,
+            "original_height": original.height,
+            "width": image.width,
+            "height": image.height,
+            "resize": [
+                "resolution": options.resolution,
+                "crop": options.crop.rawValue,
+                "filter": geometry.isEnlarging ? "lanczos4" : "area",
+                "scaled_width": geometry.scaledWidth,
+                "scaled_height": geometry.scaledHeight,
+                "crop_x": geometry.cropX,
+                "crop_y": geometry.cropY,
+            ] as [String: Any],
+            "seed": options.seed,
+            "stages": stageJSON,
+        ]
+
+        record.members = [
+            (options.imageMember, encodedImage),
+            ("txt", Array(caption.utf8)),
+            ("json", try Self.json(metadata)),
+        ] + conditions
+    }
+
+    /// Reads an input file named in the source, relative to the source's folder.
+    private func readInput(_ path: String, what: String) throws -> [UInt8] {
+        let resolved = path.hasPrefix("/") ? path : sourceDirectory + "/" + path
+        guard FileSystem.exists(resolved) else { throw RecordFailure("\(what) file not found: \(path)") }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.readFile(resolved)
+        } catch {
+            throw RecordFailure("\(what) file unreadable: \(path): \(error)")
+        }
+        if bytes.isEmpty { throw RecordFailure("empty \(what) file: \(path)") }
+        return bytes
+    }
+
+    /// The depth map resized with the image's geometry. A depth map must have the image's size
+    /// (after EXIF orientation); any problem is a skip reason for the stages that need depth.
+    private func loadDepth(_ path: String?, imageWidth: Int, imageHeight: Int, geometry: ResizeGeometry) throws -> DepthMap {
+        guard let path, !path.isEmpty else { throw RecordFailure("no depth map: the row's '\(options.columns.depth)' column is empty") }
+        let bytes = try readInput(path, what: "depth map")
+        let depth: DepthMap
+        do {
+            depth = try ImageDecoder.decodeDepth(bytes, options: DecodeOptions(maxPixels: options.maxPixels))
+        } catch let error as ImageError {
+            throw RecordFailure(Self.reason(for: error, path: path, what: "depth map"))
+        }
+        guard depth.width == imageWidth, depth.height == imageHeight else {
+            throw RecordFailure(
+                "depth map size mismatch: \(path) is \(depth.width)x\(depth.height), the image is \(imageWidth)x\(imageHeight)")
+        }
+        return Resizer.resize(depth, to: geometry)
+    }
+
+    private func encodePNG(_ image: Image) throws -> [UInt8] {
+        do {
+            return try PNGCodec.encode(image, compressionLevel: options.pngCompression)
+        } catch {
+            throw RecordFailure("encoding failed: \(error)")
+        }
+    }
+
+    static func reason(for error: ImageError, path: String, what: String) -> String {
+        switch error {
+        case .empty: return "empty \(what) file: \(path)"
+        case .notAnImage: return "not an image: \(path): \(error)"
+        case .unsupported: return "unsupported format: \(path): \(error)"
+        case .tooLarge: return "\(what) too large: \(path): \(error)"
+        case .corrupt: return "corrupt \(what): \(path): \(error)"
+        case .encodingFailed: return "decoding failed: \(path): \(error)"
+        }
+    }
+
+    /// Fraction of pixels with any non-zero channel.
+    static func density(of image: Image) -> Double {
+        let pixelCount = image.width * image.height
+        guard pixelCount > 0 else { return 0 }
+        var nonZero = 0
+        image.pixels.withUnsafeBufferPointer { pixels in
+            if image.channels == 1 {
+                for value in pixels where value != 0 { nonZero += 1 }
+            } else {
+                var i = 0
+                while i < pixels.count {
+                    if pixels[i] != 0 || pixels[i + 1] != 0 || pixels[i + 2] != 0 { nonZero += 1 }
+                    i += image.channels
+                }
+            }
+        }
+        return Double(nonZero) / Double(pixelCount)
+    }
+
+    static func jsonValue(_ value: StageParameter) -> Any {
+        switch value {
+        case .int(let value): return value
+        case .double(let value): return value
+        case .string(let value): return value
+        case .bool(let value): return value
+        }
+    }
+
+    /// Canonical JSON: sorted keys, no escaped slashes, so the same record gives the same bytes.
+    static func json(_ object: Any) throws -> [UInt8] {
+        Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+
+/// `DIR/index.sqlite`: what the dataset holds. Written only in whole commits (one transaction per
+/// shard, after the shard's bytes are durable under their final name), read by stats, verify and
+/// loaders. See `IndexSchema` for the tables.
+public final class DatasetIndex {
+    public static let fileName = "index.sqlite"
+
+    let database: SQLiteDatabase
+
+    /// Opens an existing index, or creates one when `create` is set. Refuses an index written by
+    /// another schema version.
+    public init(path: String, create: Bool = false, readOnly: Bool = false) throws {
+        if !create && !FileSystem.exists(path) {
+            throw DatasetError("no dataset index at \(path): build one with `prep build`, or pass the dataset's folder")
+        }
+        database = try SQLiteDatabase(path: path, readOnly: readOnly)
+        if readOnly {
+            try checkVersion(path: path)
+            return
+        }
+        try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
+        try database.execute(IndexSchema.statements)
+        if try meta("schema_version") == nil {
+            try setMeta("schema_version", String(IndexSchema.version))
+        }
+        try checkVersion(path: path)
+    }
+
+    private func checkVersion(path: String) throws {
+        let found = try meta("schema_version")
+        guard found == String(IndexSchema.version) else {
+            throw DatasetError(
+                "\(path) has index schema version \(found ?? "none"); this prep reads version \(IndexSchema.version): rebuild the dataset with `prep build --force`")
+        }
+    }
+
+    /// Puts the index back in rollback-journal mode so that, at rest, the dataset is one file
+    /// that any SQLite reader opens (WAL is used only while a build writes).
+    public func closeForRest() throws {
+        try database.execute("PRAGMA journal_mode=DELETE;")
+        database.close()
+    }
+
+    public func close() { database.close() }
+
+    // MARK: meta
+
+    public func meta(_ name: String) throws -> String? {
+        try database.scalar("SELECT value FROM meta WHERE name = ?", .text(name))?.string
+    }
+
+    public func setMeta(_ name: String, _ value: String) throws {
+        try database.run("INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)", .text(name), .text(value))
+    }
+
+    // MARK: build progress
+
+    /// The first source row not yet committed: where a resumed build starts.
+    public func nextSourceRow() throws -> Int {
+        (try database.scalar("SELECT MAX(source_row) FROM samples")?.int).map { $0 + 1 } ?? 0
+    }
+
+    public func shardNames() throws -> [String] {
+        try database.query("SELECT name FROM shards ORDER BY name").compactMap { $0[0].string }
+    }
+
+    public func failedSourceRows() throws -> Set<Int> {
+        Set(try database.query("SELECT source_row FROM samples WHERE status = 'failed'").compactMap { $0[0].int })
+    }
+
+    /// The source row that holds `key`, if any.
+    public func sourceRow(ofKey key: String) throws -> Int? {
+        try database.scalar("SELECT source_row FROM samples WHERE key = ?", .text(key))?.int
+    }
+
+    /// Commits a shard and every record row that came with it, in one transaction. `shard` is nil
+    /// when the batch holds only failed rows.
+    public func commit(shard: ShardRow?, runID: Int, samples: [SampleRow], members: [MemberRow], stages: [StageRow]) throws {
+        try database.transaction {
+            if let shard {
+                try database.run(
+                    "INSERT INTO shards(name, records, bytes, sha256, run) VALUES (?, ?, ?, ?, ?)",
+                    .text(shard.name), .integer(Int64(shard.records)), .integer(shard.bytes), .text(shard.sha256),
+                    .integer(Int64(runID)))
+            }
+            let deleteSample = try database.prepare("DELETE FROM samples WHERE source_row = ?")
+            let deleteStages = try database.prepare("DELETE FROM stages WHERE key = ?")
+            let insertSample = try database.prepare("""
+                INSERT INTO samples(source_row, key, image_path, depth_path, caption, caption_dropped, width, height,
+                    original_width, original_height, source_sha256, status, error, shard)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for sample in samples {
+                // A retried row replaces its earlier failed row.
+                try deleteSample.run(.integer(Int64(sample.sourceRow)))
+                if let key = sample.key { try deleteStages.run(.text(key)) }
+                try insertSample.run(
+                    .integer(Int64(sample.sourceRow)), .optional(sample.key), .optional(sample.imagePath),
+                    .optional(sample.depthPath), .optional(sample.caption),
+                    .optional(sample.captionDropped.map { $0 ? 1 : 0 }),
+                    .optional(sample.width), .optional(sample.height),
+                    .optional(sample.originalWidth), .optional(sample.originalHeight),
+                    .optional(sample.sourceSHA256), .text(sample.isOK ? "ok" : "failed"), .optional(sample.error),
+                    .optional(sample.shard))
+            }
+            let insertMember = try database.prepare(
+                "INSERT INTO members(key, member, shard, offset, size) VALUES (?, ?, ?, ?, ?)")
+            for member in members {
+                try insertMember.run(
+                    .text(member.key), .text(member.member), .text(member.shard), .integer(member.offset),
+                    .integer(Int64(member.size)))
+            }
+            let insertStage = try database.prepare(
+                "INSERT INTO stages(key, stage, status, reason, density, parameters) VALUES (?, ?, ?, ?, ?, ?)")
+            for stage in stages {
+                try insertStage.run(
+                    .text(stage.key), .text(stage.stage), .text(stage.skipReason == nil ? "ok" : "skipped"),
+                    .optional(stage.skipReason), .real(stage.density), .text(stage.parametersJSON))
+            }
+        }
+    }
+
+    // MARK: runs
+
+    public func beginRun(fingerprint: String, command: String) throws -> Int {
+        try database.run(
+            "INSERT INTO runs(fingerprint, command, started_at, status) VALUES (?, ?, ?, 'running')",
+            .text(fingerprint), .text(command), .text(Self.timestamp()))
+        return try database.scalar("SELECT last_insert_rowid()")?.int ?? 0
+    }
+
+    public func finishRun(_ id: Int, status: String, ok: Int, failed: Int, seconds: Double) throws {
+        try database.run(
+            "UPDATE runs SET finished_at = ?, status = ?, records_ok = ?, records_failed = ?, seconds = ? WHERE id = ?",
+            .text(Self.timestamp()), .text(status), .integer(Int64(ok)), .integer(Int64(failed)), .real(seconds),
+            .integer(Int64(id)))
+    }
+
+    /// Status of the newest run: "complete", "running" (it crashed), "interrupted", ...
+    public func lastRunStatus() throws -> String? {
+        try database.scalar("SELECT status FROM runs ORDER BY id DESC LIMIT 1")?.string
+    }
+
+    // MARK: reading
+
+    /// Where member `member` of record `key` is: one indexed query.
+    public func location(key: String, member: String) throws -> MemberRow? {
+        let rows = try query(
+            "SELECT shard, offset, size FROM members WHERE key = ? AND member = ?", .text(key), .text(member))
+        guard let row = rows.first, let shard = row[0].string, let offset = row[1].int, let size = row[2].int else {
+            return nil
+        }
+        return MemberRow(key: key, member: member, shard: shard, offset: Int64(offset), size: size)
+    }
+
+    /// Runs a read query; for stats, verify and tools.
+    public func query(_ sql: String, _ values: SQLiteValue...) throws -> [[SQLiteValue]] {
+        let statement = try database.prepare(sql)
+        try statement.bind(values)
+        var rows: [[SQLiteValue]] = []
+        while try statement.step() {
+            rows.append((0..<statement.columnCount).map { statement.column($0) })
+        }
+        return rows
+    }
+
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+}
+
+extension SQLiteValue {
+    static func optional(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
+    static func optional(_ value: Int?) -> SQLiteValue { value.map { .integer(Int64($0)) } ?? .null }
+}
+
+/// An error that stops a whole command (not one record): unreadable source, unwritable output,
+/// a dataset built with other options. The message says what to do.
+public struct DatasetError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// Runs the built `prep` binary and checks its output and exit status.
+struct CommandLineTests {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: URL {
+        // The test bundle sits next to the products it was built with.
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("prep")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        let root = String(#filePath).components(separatedBy: "/Tests/")[0]
+        return URL(fileURLWithPath: root + "/.build/debug/prep")
+    }
+
+    static var examples: String { String(#filePath).components(separatedBy: "/Tests/")[0] + "/Examples" }
+
+    func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("prep-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func buildStatsVerifyOnTheBundledExamples() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("dataset").path
+        let build = try run(["build", "--source", Self.examples + "/captions.tsv", "--out", out, "--resolution", "128", "--quiet"])
+        #expect(build.status == 0, "\(build.stderr)")
+        #expect(build.stdout.contains("12 ok, 0 failed"))
+
+        let again = try run(["build", "--source", Self.examples + "/captions.tsv", "--out", out, "--resolution", "128", "--quiet"])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("is up to date"))
+
+        let verify = try run(["verify", out, "--quiet"])
+        #expect(verify.status == 0, "\(verify.stdout)")
+        #expect(verify.stdout.contains("12 records"))
+
+        let stats = try run(["stats", out, "--json"])
+        #expect(stats.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
+        #expect(json?["ok"] as? Int == 12)
+        let stages = json?["stages"] as? [[String: Any]]
+        #expect(stages?.first?["name"] as? String == "depth")
+        #expect(stages?.first?["ok"] as? Int == 1)  // one example has a disparity map
+        #expect(stages?.first?["skipped"] as? Int == 11)
+
+        let table = try run(["stats", out])
+        #expect(table.stdout.contains("records               12: 12 ok, 0 failed"))
+        #expect(table.stdout.contains("caption dropout"))
+    }
+
+    @Test func aChangedOptionIsRefusedWithAClearMessage() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("dataset").path
+        let source = Self.examples + "/captions.tsv"
+        #expect(try run(["build", "--source", source, "--out", out, "--resolution", "64", "--quiet"]).status == 0)
+        let changed = try run(["build", "--source", source, "--out", out, "--resolution", "64", "--seed", "3", "--quiet"])
+        #expect(changed.status == 1)
+        #expect(changed.stderr.contains("stages.seed: dataset has 0, this run asks for 3"))
+    }
+
+    @Test func badInvocationsFailWithAMessage() throws {
+        let missing = try run(["build", "--source", "/nonexistent/captions.tsv", "--quiet"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("source not found: /nonexistent/captions.tsv"))
+
+        let noSource = try run(["build", "--quiet"])
+        #expect(noSource.status == 1)
+        #expect(noSource.stderr.contains("no source"))
+
+        let badCrop = try run(["build", "--source", "x.tsv", "--crop", "square"])
+        #expect(badCrop.status != 0)
+        #expect(badCrop.stderr.contains("--crop must be center or none"))
+
+        let noDataset = try run(["stats", "/nonexistent/dataset"])
+        #expect(noDataset.status == 1)
+        #expect(noDataset.stderr.contains("no dataset index"))
+    }
+}

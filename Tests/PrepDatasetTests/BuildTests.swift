@@ -1,0 +1,266 @@
+import Foundation
+import PrepImage
+import Testing
+@testable import PrepDataset
+
+@Suite(.serialized)
+struct BuildTests {
+    @Test func buildsGoodRowsIntoShardsAndIndex() throws {
+        let data = try TestDataset()
+        try data.writeGoodSource(count: 7)
+        let summary = try DatasetBuilder(options: data.options()).run()
+        #expect(summary.ok == 7)
+        #expect(summary.failed == 0)
+        #expect(summary.shardCount == 3)  // 3 + 3 + 1 with --shard-size 3
+        #expect(try shardFiles(data.output).keys.sorted() == ["shard-000000.tar", "shard-000001.tar", "shard-000002.tar"])
+
+        // Every member row's offset and size return exactly that member's bytes.
+        let index = try DatasetIndex(path: data.output + "/index.sqlite", readOnly: true)
+        let members = try index.query("SELECT key, member, shard, offset, size FROM members ORDER BY key, member")
+        #expect(members.count == 7 * 3)  // jpg, txt, json; no stage without a depth column
+        for row in members {
+            let bytes = try FileSystem.readBytes(
+                path: data.output + "/shards/" + row[2].string!, offset: Int64(row[3].int!), count: row[4].int!)
+            switch row[1].string! {
+            case "txt":
+                let sourceRow = try index.query("SELECT caption FROM samples WHERE key = ?", row[0])
+                #expect(String(decoding: bytes, as: UTF8.self) == sourceRow[0][0].string)
+            case "json":
+                let object = try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
+                #expect(object["key"] as? String == row[0].string)
+                #expect(object["width"] as? Int == 64 && object["height"] as? Int == 64)
+            case "jpg":
+                let image = try ImageDecoder.decode(bytes)
+                #expect(image.width == 64 && image.height == 64)
+            default:
+                Issue.record("unexpected member \(row[1])")
+            }
+        }
+        // The tar's own structure agrees with the index.
+        let entries = try TarReader.entries(atPath: data.output + "/shards/shard-000000.tar")
+        #expect(entries.map(\.name) == [
+            "000000000.jpg", "000000000.txt", "000000000.json",
+            "000000001.jpg", "000000001.txt", "000000001.json",
+            "000000002.jpg", "000000002.txt", "000000002.json",
+        ])
+        let report = try DatasetVerifier(directory: data.output).run()
+        #expect(report.problems == [])
+        #expect(report.records == 7)
+    }
+
+    @Test func sameInputsGiveIdenticalBytesWhateverTheWorkerCount() throws {
+        let data = try TestDataset()
+        try data.writeGoodSource(count: 10)
+        var one = data.options(output: data.path("one"))
+        one.workers = 1
+        var four = data.options(output: data.path("four"))
+        four.workers = 4
+        _ = try DatasetBuilder(options: one).run()
+        _ = try DatasetBuilder(options: four).run()
+        #expect(try shardFiles(one.output) == shardFiles(four.output))
+        #expect(try indexContents(one.output).filter { !$0.hasPrefix("meta: manifest") }
+                == indexContents(four.output).filter { !$0.hasPrefix("meta: manifest") })
+    }
+
+    @Test func secondRunDoesNothingAndChangesNoByte() throws {
+        let data = try TestDataset()
+        try data.writeGoodSource(count: 4)
+        _ = try DatasetBuilder(options: data.options()).run()
+        let index = try Data(contentsOf: URL(fileURLWithPath: data.output + "/index.sqlite"))
+        let shards = try shardFiles(data.output)
+        let again = try DatasetBuilder(options: data.options()).run()
+        #expect(again.upToDate)
+        #expect(again.datasetOK == 4)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: data.output + "/index.sqlite")) == index)
+        #expect(try shardFiles(data.output) == shards)
+        #expect(!FileSystem.exists(data.output + "/index.sqlite-wal"))
+    }
+
+    @Test func resumeAfterACrashEqualsAnUninterruptedBuild() throws {
+        let data = try TestDataset()
+        try data.writeGoodSource(count: 11)
+        try data.write("captions.tsv", text: String(decoding: try FileSystem.readFile(data.sourcePath), as: UTF8.self)
+                       + "missing.png\tgone\t\n")
+        let clean = data.options(output: data.path("clean"))
+        _ = try DatasetBuilder(options: clean).run()
+
+        for crashAt in 1...3 {
+            let crashed = data.options(output: data.path("crashed-\(crashAt)"))
+            let builder = DatasetBuilder(options: crashed)
+            builder.crashAfterShardRenames = crashAt
+            #expect(throws: SimulatedCrash.self) { try builder.run() }
+            // The renamed shard has no index rows yet: the next run must drop and rewrite it.
+            #expect(try shardFiles(crashed.output).count == crashAt)
+            let resumed = try DatasetBuilder(options: crashed).run()
+            #expect(resumed.alreadyCommitted == (crashAt - 1) * 3)
+            #expect(try shardFiles(crashed.output) == shardFiles(clean.output))
+            #expect(try indexContents(crashed.output).filter { !$0.hasPrefix("meta:") }
+                    == indexContents(clean.output).filter { !$0.hasPrefix("meta:") })
+            #expect(try DatasetVerifier(directory: crashed.output).run().problems == [])
+        }
+    }
+
+    @Test func leftoversOfACrashAreCleaned() throws {
+        let data = try TestDataset()
+        try data.writeGoodSource(count: 4)
+        let options = data.options()
+        let builder = DatasetBuilder(options: options)
+        builder.crashAfterShardRenames = 1
+        _ = try? builder.run()
+        try data.write("dataset/shards/shard-000001.tar.partial", [1, 2, 3])
+        #expect(try DatasetVerifier(directory: options.output).run().problems.count == 2)
+        _ = try DatasetBuilder(options: options).run()
+        #expect(try shardFiles(options.output).keys.sorted() == ["shard-000000.tar", "shard-000001.tar"])
+        #expect(try DatasetVerifier(directory: options.output).run().problems == [])
+    }
+
+    @Test func interruptionDiscardsTheOpenShardAndTheNextRunFinishes() throws {
+        let data = try TestDataset()
+        try data.writeGoodSource(count: 40)
+        var options = data.options()
+        options.shardSize = 100
+        options.workers = 1  // batches of 8 rows
+        Interruption.request()
+        defer { Interruption.request(false) }
+        let stopped = try DatasetBuilder(options: options).run()
+        #expect(stopped.interrupted)
+        #expect(try shardFiles(options.output).isEmpty)  // the open shard was discarded
+        Interruption.request(false)
+        let finished = try DatasetBuilder(options: options).run()
+        #expect(!finished.interrupted)
+        #expect(finished.datasetOK == 40)
+    }
+
+    @Test func everyBadInputBecomesOneFailedRowAndTheRunGoesOn() throws {
+        let data = try TestDataset()
+        try data.writePNG("good.png")
+        try data.writeJPEG("good.jpg")
+        try data.write("empty.png", [])
+        let png = try FileSystem.readFile(data.path("good.png"))
+        try data.write("truncated.png", Array(png.prefix(png.count / 2)))
+        var flipped = try FileSystem.readFile(data.path("good.jpg"))
+        for i in stride(from: 200, to: flipped.count - 2, by: 7) { flipped[i] ^= 0x55 }
+        try data.write("corrupt.jpg", Array(flipped.prefix(flipped.count - 300)))
+        try data.write("notes.png", text: "this is not an image\n")
+        try data.write("picture.gif", Array("GIF89a".utf8) + [UInt8](repeating: 0, count: 40))
+        // Over the pixel limit set below (good images have at most 120 x 90 = 10 800 pixels).
+        try data.writePNG("huge.png", width: 200, height: 200)
+        try data.writeSource([
+            "good.png\ta good picture\t",
+            "missing.png\ta missing file\t",
+            "empty.png\tan empty file\t",
+            "truncated.png\ta truncated png\t",
+            "corrupt.jpg\ta corrupt jpeg\t",
+            "notes.png\tnot an image\t",
+            "picture.gif\tan unsupported format\t",
+            "huge.png\ttoo many pixels\t",
+            "good.jpg\t\t",
+            "good.jpg\ttoo few columns",
+            "good.jpg\ttoo many\tcolumns\there",
+            "good.png\ta missing depth map\tnowhere.png",
+            "good.jpg\tanother good picture\t",
+        ])
+        var options = data.options()
+        options.stages = ["depth"]
+        options.maxPixels = 20_000
+        let summary = try DatasetBuilder(options: options).run()
+        #expect(summary.ok == 3)
+        #expect(summary.failed == 10)
+        let index = try DatasetIndex(path: options.output + "/index.sqlite", readOnly: true)
+        let errors = try index.query("SELECT source_row, error FROM samples ORDER BY source_row").map { $0[1].string }
+        let expected: [String?] = [
+            nil, "image file not found", "empty image file", "corrupt image", "corrupt image", "not an image",
+            "unsupported format", "image too large", "empty caption", "malformed row", "malformed row", nil, nil,
+        ]
+        #expect(errors.map { $0.map(RecordFailure.category) } == expected)
+        #expect(errors.allSatisfy { !($0 ?? "").contains("\n") })
+        // A missing depth map is a per-stage skip, with a placeholder so every record has the same members.
+        let skips = try index.query("SELECT key, status, reason FROM stages WHERE stage = 'depth' ORDER BY key")
+        #expect(skips.count == 3)
+        #expect(skips.allSatisfy { $0[1].string == "skipped" })
+        #expect(skips[1][2].string?.hasPrefix("depth map file not found") == true)
+        #expect(try DatasetVerifier(directory: options.output).run().problems == [])
+    }
+
+    @Test func depthMapsFollowTheImageGeometry() throws {
+        let data = try TestDataset()
+        try data.writePNG("image.png", width: 120, height: 80)
+        var depth = DepthMap(width: 120, height: 80, values: [UInt16](repeating: 0, count: 120 * 80))
+        for y in 0..<80 { for x in 0..<120 { depth.values[y * 120 + x] = UInt16(x * 500) } }
+        try data.write("depth.png", PNGCodec.encode(depth))
+        try data.writeSource(["image.png\ta ramp\tdepth.png"])
+        let options = data.options()  // auto: the source has a depth column
+        _ = try DatasetBuilder(options: options).run()
+        let index = try DatasetIndex(path: options.output + "/index.sqlite", readOnly: true)
+        let location = try #require(try index.location(key: "000000000", member: "depth.png"))
+        let bytes = try FileSystem.readBytes(path: options.output + "/shards/" + location.shard, offset: location.offset, count: location.size)
+        let condition = try ImageDecoder.decode(bytes)
+        #expect(condition.width == 64 && condition.height == 64)
+        // Center crop of a horizontal ramp: darkest at the left, brightest at the right, min-max normalised.
+        let row = (0..<64).map { Int(condition.pixels[(32 * 64 + $0) * 3]) }
+        #expect(row.first! < 10 && row.last! > 245)
+        #expect(zip(row, row.dropFirst()).allSatisfy { $0 <= $1 })
+    }
+
+    @Test func changedOptionsAreRefusedUntilForced() throws {
+        let data = try TestDataset()
+        try data.writeGoodSource(count: 3)
+        _ = try DatasetBuilder(options: data.options()).run()
+        var other = data.options()
+        other.resolution = 128
+        let error = #expect(throws: DatasetError.self) { try DatasetBuilder(options: other).run() }
+        #expect(error?.description.contains("image.resolution: dataset has 64, this run asks for 128") == true)
+        #expect(error?.description.contains("--force") == true)
+        let forced = try DatasetBuilder(options: other, force: true).run()
+        #expect(forced.ok == 3)
+    }
+
+    @Test func retryFailedProcessesOnlyTheFailedRows() throws {
+        let data = try TestDataset()
+        try data.writePNG("a.png", seed: 1)
+        try data.writeSource(["a.png\tfirst\t", "b.png\tsecond\t", "a.png\tthird\t"])
+        _ = try DatasetBuilder(options: data.options()).run()
+        try data.writePNG("b.png", seed: 2)
+        let retried = try DatasetBuilder(options: data.options(), retryFailed: true).run()
+        #expect(retried.ok == 1)
+        #expect(retried.failed == 0)
+        #expect(retried.datasetOK == 3)
+        #expect(try DatasetVerifier(directory: data.output).run().problems == [])
+    }
+
+    @Test func keysComeFromTheKeyColumnSanitisedAndUnique() throws {
+        let data = try TestDataset()
+        try data.writePNG("a.png")
+        try data.writeSource(["a.png\tone\tpic.1", "a.png\ttwo\tpic_1", "a.png\tthree\tx/y z"], header: "image\tcaption\tkey")
+        _ = try DatasetBuilder(options: data.options()).run()
+        let index = try DatasetIndex(path: data.output + "/index.sqlite", readOnly: true)
+        let rows = try index.query("SELECT key, error FROM samples ORDER BY source_row")
+        #expect(rows.map { $0[0].string } == ["pic_1", nil, "x_y_z"])
+        #expect(rows[1][1].string == "duplicate key: 'pic_1' is already used by source row 0")
+    }
+
+    @Test func captionDropoutIsSeededPerRecordAndKeepsTheCaption() throws {
+        let data = try TestDataset()
+        try data.writeGoodSource(count: 30)
+        _ = try DatasetBuilder(options: data.options()).run()
+        let stats = try DatasetStats.read(directory: data.output)
+        let ratio = try #require(stats.captionDropoutRatio)
+        #expect(ratio > 0.2 && ratio < 0.8)
+        let index = try DatasetIndex(path: data.output + "/index.sqlite", readOnly: true)
+        let captions = try index.query("SELECT caption FROM samples WHERE caption_dropped = 1")
+        #expect(!captions.isEmpty && captions.allSatisfy { $0[0].string?.hasPrefix("a picture number") == true })
+    }
+
+    @Test func verifyFindsCorruptedAndMissingShards() throws {
+        let data = try TestDataset()
+        try data.writeGoodSource(count: 6)
+        _ = try DatasetBuilder(options: data.options()).run()
+        var bytes = try FileSystem.readFile(data.output + "/shards/shard-000000.tar")
+        bytes[600] ^= 0xff
+        try data.write("dataset/shards/shard-000000.tar", bytes)
+        try FileManager.default.removeItem(atPath: data.output + "/shards/shard-000001.tar")
+        let problems = try DatasetVerifier(directory: data.output).run().problems
+        #expect(problems.contains { $0.hasPrefix("shards/shard-000000.tar: sha256") })
+        #expect(problems.contains("shards/shard-000001.tar: missing"))
+    }
+}
