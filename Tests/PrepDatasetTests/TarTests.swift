@@ -213,6 +213,81 @@ struct TarTests {
         #expect(throws: TarError.self) { try TarReader.entries(atPath: path) }
     }
 
+    // MARK: OutputFile and FileSystem, which the writer stands on
+
+    @Test func outputFileReportsErrorsWithPathAndReason() throws {
+        let missingDirectory = NSTemporaryDirectory() + "no-such-dir-\(UUID().uuidString)/a.tar"
+        do {
+            _ = try OutputFile(path: missingDirectory)
+            Issue.record("opened a file in a missing directory")
+        } catch let error as FileError {
+            #expect(error.code == ENOENT)
+            #expect(error.description.contains(missingDirectory))
+            #expect(error.description.contains("No such file or directory"))
+        }
+        // /dev/full fails every write with ENOSPC: the error must surface on flush, not vanish.
+        if FileSystem.exists("/dev/full") {
+            let full = try OutputFile(path: "/dev/full", bufferCapacity: 1024)
+            try full.write([1, 2, 3])  // buffered, not yet written
+            #expect(full.bytesWritten == 3)
+            do {
+                try full.flush()
+                Issue.record("write to /dev/full succeeded")
+            } catch let error as FileError {
+                #expect(error.code == ENOSPC)
+                #expect(error.description.contains("/dev/full"))
+                #expect(error.description.contains("No space left on device"))
+            }
+            #expect(throws: FileError.self) { try full.write([UInt8](repeating: 0, count: 4096)) }
+            try? full.close()
+            #expect(throws: FileError.self) { try full.write([1]) }  // closed
+        }
+    }
+
+    @Test func outputFileWritesLargeAndSmallPieces() throws {
+        let path = temporaryPath(".bin")
+        defer { try? FileSystem.remove(path) }
+        let output = try OutputFile(path: path, bufferCapacity: 100)
+        var expected: [UInt8] = []
+        for size in [1, 99, 100, 250, 3, 0, 1000, 7] {
+            let piece = (0..<size).map { UInt8(truncatingIfNeeded: $0 &+ size) }
+            if size % 2 == 0 { try output.write(piece) } else { try piece.withUnsafeBytes { try output.write($0) } }
+            expected += piece
+        }
+        try output.sync()
+        #expect(output.bytesWritten == Int64(expected.count))
+        try output.close()
+        try output.close()  // twice is fine
+        #expect(try FileSystem.readFile(path) == expected)
+        #expect(try FileSystem.fileSize(path) == Int64(expected.count))
+        #expect(try FileSystem.readBytes(path: path, offset: 5, count: 10) == Array(expected[5..<15]))
+        #expect(throws: FileError.self) { try FileSystem.readBytes(path: path, offset: Int64(expected.count - 2), count: 5) }
+    }
+
+    @Test func fileSystemHelpers() throws {
+        let root = NSTemporaryDirectory() + "fs-test-\(UUID().uuidString)"
+        let nested = root + "/a/b/c"
+        try FileSystem.createDirectory(nested)
+        try FileSystem.createDirectory(nested)  // existing is fine
+        #expect(FileSystem.isDirectory(nested))
+        let file = nested + "/f.tmp"
+        let output = try OutputFile(path: file)
+        try output.write(Array("x".utf8))
+        try output.close()
+        try FileSystem.rename(file, nested + "/f.txt")
+        try FileSystem.syncDirectory(nested)
+        #expect(!FileSystem.exists(file))
+        #expect(FileSystem.exists(nested + "/f.txt"))
+        #expect(try FileSystem.contentsOfDirectory(nested) == ["f.txt"])
+        #expect(throws: FileError.self) { try FileSystem.rename(file, nested + "/g.txt") }
+        #expect(throws: FileError.self) { try FileSystem.fileSize(file) }
+        #expect(throws: FileError.self) { try FileSystem.readFile(file) }
+        try FileSystem.remove(nested + "/f.txt")
+        try FileSystem.remove(nested + "/f.txt")  // missing is fine
+        for dir in [nested, root + "/a/b", root + "/a", root] { try FileSystem.remove(dir) }
+        #expect(!FileSystem.exists(root))
+    }
+
     // MARK: Python's tarfile as an independent reader and writer
 
     @Test func pythonTarfileReadsOurArchive() throws {
