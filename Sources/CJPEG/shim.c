@@ -1,0 +1,220 @@
+// CJPEG shim: libjpeg from and to memory, with every setjmp/longjmp kept in this file.
+// reference: libjpeg's libjpeg.txt ("Error handling", "Special markers") and example.c.
+#include "cjpeg.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+
+// libjpeg's error manager, extended with a jump target and the caller's message buffer.
+typedef struct {
+    struct jpeg_error_mgr base;
+    jmp_buf jump;
+    char *message;
+    size_t capacity;
+    int status;
+} error_manager;
+
+static void copy_message(char *message, size_t capacity, const char *text) {
+    if (message == NULL || capacity == 0) return;
+    strncpy(message, text ? text : "unknown error", capacity - 1);
+    message[capacity - 1] = '\0';
+}
+
+// Errors that mean "valid JPEG, but not one this libjpeg decodes".
+static int is_unsupported(int code) {
+    return code == JERR_BAD_PRECISION || code == JERR_SOF_UNSUPPORTED ||
+           code == JERR_ARITH_NOTIMPL || code == JERR_NOT_COMPILED ||
+           code == JERR_CONVERSION_NOTIMPL;
+}
+
+// Warnings that mean the entropy-coded data is damaged or cut short. libjpeg would
+// "recover" (gray fill, resync); for training data that is a corrupt file.
+static int is_corrupt_data_warning(int code) {
+    return code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER || code == JWRN_HUFF_BAD_CODE ||
+           code == JWRN_MUST_RESYNC || code == JWRN_NOT_SEQUENTIAL ||
+           code == JWRN_EXTRANEOUS_DATA || code == JWRN_BOGUS_PROGRESSION ||
+           code == JWRN_ARITH_BAD_CODE;
+}
+
+// Keeps the formatted message and unwinds to the setjmp of the running function.
+static void fail(j_common_ptr cinfo, int status) {
+    error_manager *errors = (error_manager *)cinfo->err;
+    char text[JMSG_LENGTH_MAX];
+    (*cinfo->err->format_message)(cinfo, text);
+    copy_message(errors->message, errors->capacity, text);
+    errors->status = status;
+    longjmp(errors->jump, 1);
+}
+
+static void on_error_exit(j_common_ptr cinfo) {
+    fail(cinfo, is_unsupported(cinfo->err->msg_code) ? CJPEG_ERR_UNSUPPORTED : CJPEG_ERR_CORRUPT);
+}
+
+// level -1 is a warning, >= 0 trace output. Corrupt-data warnings fail; the rest are dropped.
+static void on_emit_message(j_common_ptr cinfo, int level) {
+    if (level < 0) {
+        cinfo->err->num_warnings++;
+        if (is_corrupt_data_warning(cinfo->err->msg_code)) fail(cinfo, CJPEG_ERR_CORRUPT);
+    }
+}
+
+static void on_output_message(j_common_ptr cinfo) { (void)cinfo; }  // never print
+
+static void install_error_manager(error_manager *errors, char *message, size_t capacity) {
+    jpeg_std_error(&errors->base);
+    errors->base.error_exit = on_error_exit;
+    errors->base.emit_message = on_emit_message;
+    errors->base.output_message = on_output_message;
+    errors->message = message;
+    errors->capacity = capacity;
+    errors->status = CJPEG_OK;
+    copy_message(message, capacity, "");
+}
+
+// Copies the first APP1 marker that starts with "Exif\0\0" (saved by jpeg_save_markers).
+static void copy_exif(j_decompress_ptr cinfo, cjpeg_header *header) {
+    static const char exif_id[6] = {'E', 'x', 'i', 'f', 0, 0};
+    for (jpeg_saved_marker_ptr marker = cinfo->marker_list; marker; marker = marker->next) {
+        if (marker->marker != JPEG_APP0 + 1 || marker->data_length < 6) continue;
+        if (memcmp(marker->data, exif_id, 6) != 0) continue;
+        size_t size = marker->data_length - 6;
+        header->exif = (uint8_t *)malloc(size ? size : 1);
+        if (header->exif) {
+            memcpy(header->exif, marker->data + 6, size);
+            header->exif_size = size;
+        }
+        return;
+    }
+}
+
+// Shared by cjpeg_read_header (max_pixels ignored, image NULL) and cjpeg_decode.
+static int decode(const uint8_t *data, size_t size, uint64_t max_pixels,
+                  cjpeg_header *header, cjpeg_image *image, char *message, size_t capacity) {
+    struct jpeg_decompress_struct cinfo;
+    error_manager errors;
+    uint8_t *volatile pixels = NULL;  // volatile: assigned after setjmp, freed after longjmp
+
+    memset(header, 0, sizeof *header);
+    if (image) memset(image, 0, sizeof *image);
+    install_error_manager(&errors, message, capacity);
+    cinfo.err = &errors.base;
+    if (setjmp(errors.jump)) {
+        free(pixels);
+        jpeg_destroy_decompress(&cinfo);
+        return errors.status;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
+    (void)jpeg_read_header(&cinfo, TRUE);
+
+    header->width = cinfo.image_width;
+    header->height = cinfo.image_height;
+    header->components = cinfo.num_components;
+    header->color_space = cinfo.jpeg_color_space;
+    header->progressive = cinfo.progressive_mode ? 1 : 0;
+    header->saw_adobe_marker = cinfo.saw_Adobe_marker ? 1 : 0;
+    copy_exif(&cinfo, header);
+    if (image == NULL) {
+        jpeg_destroy_decompress(&cinfo);
+        return CJPEG_OK;
+    }
+    // The pixel limit is checked on the header alone, before any pixel memory exists.
+    if ((uint64_t)header->width * (uint64_t)header->height > max_pixels) {
+        jpeg_destroy_decompress(&cinfo);
+        return CJPEG_ERR_TOO_LARGE;
+    }
+
+    switch (cinfo.jpeg_color_space) {
+    case JCS_GRAYSCALE: cinfo.out_color_space = JCS_GRAYSCALE; break;
+    case JCS_CMYK:
+    case JCS_YCCK: cinfo.out_color_space = JCS_CMYK; break;  // libjpeg turns YCCK into CMYK
+    default: cinfo.out_color_space = JCS_RGB; break;
+    }
+    jpeg_start_decompress(&cinfo);
+
+    const size_t row_bytes = (size_t)cinfo.output_width * (size_t)cinfo.output_components;
+    pixels = (uint8_t *)malloc(row_bytes * (size_t)cinfo.output_height + 1);
+    if (pixels == NULL) {
+        jpeg_destroy_decompress(&cinfo);
+        copy_message(message, capacity, "out of memory");
+        return CJPEG_ERR_NO_MEMORY;
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW row = pixels + (size_t)cinfo.output_scanline * row_bytes;
+        if (jpeg_read_scanlines(&cinfo, &row, 1) != 1) {
+            // Only a suspending data source returns 0 rows; memory sources never suspend.
+            ERREXIT(&cinfo, JERR_INPUT_EOF);
+        }
+    }
+    jpeg_finish_decompress(&cinfo);  // reads to EOI; a truncated tail warns JWRN_JPEG_EOF
+
+    image->pixels = pixels;
+    image->width = cinfo.output_width;
+    image->height = cinfo.output_height;
+    image->channels = cinfo.output_components;
+    jpeg_destroy_decompress(&cinfo);
+    return CJPEG_OK;
+}
+
+int cjpeg_read_header(const uint8_t *data, size_t size, cjpeg_header *header,
+                      char *message, size_t message_capacity) {
+    return decode(data, size, 0, header, NULL, message, message_capacity);
+}
+
+int cjpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
+                 cjpeg_header *header, cjpeg_image *image,
+                 char *message, size_t message_capacity) {
+    return decode(data, size, max_pixels, header, image, message, message_capacity);
+}
+
+int cjpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
+                 int quality, uint8_t **out, size_t *out_size,
+                 char *message, size_t message_capacity) {
+    struct jpeg_compress_struct cinfo;
+    error_manager errors;
+    unsigned char *volatile buffer = NULL;  // filled in by jpeg_mem_dest's term_destination
+    unsigned long buffer_size = 0;
+
+    *out = NULL;
+    *out_size = 0;
+    install_error_manager(&errors, message, message_capacity);
+    if (width == 0 || height == 0 || width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION ||
+        (channels != 1 && channels != 3)) {
+        copy_message(message, message_capacity,
+                     "JPEG encoder takes 8-bit gray or RGB of size 1...65500 per side");
+        return CJPEG_ERR_ENCODE;
+    }
+    cinfo.err = &errors.base;
+    if (setjmp(errors.jump)) {
+        jpeg_destroy_compress(&cinfo);
+        free(buffer);
+        return CJPEG_ERR_ENCODE;
+    }
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, (unsigned char **)&buffer, &buffer_size);
+    cinfo.image_width = width;
+    cinfo.image_height = height;
+    cinfo.input_components = channels;
+    cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&cinfo);  // YCbCr 4:2:0, baseline Huffman tables, integer DCT
+    jpeg_set_quality(&cinfo, quality < 1 ? 1 : (quality > 100 ? 100 : quality), TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    const size_t row_bytes = (size_t)width * (size_t)channels;
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * row_bytes);
+        (void)jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    *out = buffer;
+    *out_size = buffer_size;
+    return CJPEG_OK;
+}
+
+void cjpeg_free(void *pointer) { free(pointer); }

@@ -1,0 +1,70 @@
+// CPNG: a small C shim over libpng for Swift.
+//
+// libpng reports errors with setjmp/longjmp, which Swift cannot take part in. Every
+// setjmp/longjmp stays inside shim.c: each function returns a CPNG_* status and, on
+// failure, writes libpng's one-line message into the caller's `message` buffer.
+// Warnings are silenced. All input is read from memory; all output goes to memory
+// allocated with malloc and released with cpng_free.
+#ifndef CPNG_H
+#define CPNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    CPNG_OK = 0,
+    CPNG_ERR_CORRUPT = 1,    // libpng refused the data (bad signature, CRC, truncation, ...)
+    CPNG_ERR_TOO_LARGE = 2,  // header says width*height > max_pixels; nothing was decoded
+    CPNG_ERR_NO_MEMORY = 3,  // malloc failed
+    CPNG_ERR_ENCODE = 4,     // encoder failure (bad arguments or libpng error)
+};
+
+// What the PNG header (IHDR) says.
+typedef struct {
+    uint32_t width;
+    uint32_t height;
+    int bit_depth;   // 1, 2, 4, 8 or 16 as stored
+    int color_type;  // PNG_COLOR_TYPE_* as stored
+    int interlaced;  // 1 for Adam7
+} cpng_header;
+
+// Decoded pixels: 8- or 16-bit samples, interleaved, row-major. Sixteen-bit samples are
+// stored in native byte order as uint16_t.
+typedef struct {
+    void *pixels;      // malloc'd; release with cpng_free
+    uint32_t width;
+    uint32_t height;
+    int channels;      // 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA
+    int bit_depth;     // 8 or 16
+} cpng_image;
+
+// Reads only the signature and IHDR.
+int cpng_read_header(const uint8_t *data, size_t size, cpng_header *header,
+                     char *message, size_t message_capacity);
+
+// Decodes a whole PNG. Palette images become RGB; gray below 8 bits becomes 8-bit gray;
+// tRNS becomes an alpha channel. If keep_16 is 0, 16-bit samples are reduced to 8 bits
+// with png_set_scale_16 (rounding, v*255/65535), else they stay 16-bit. Refuses with
+// CPNG_ERR_TOO_LARGE (header filled in) when width*height > max_pixels, before allocating.
+int cpng_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
+                cpng_header *header, cpng_image *image,
+                char *message, size_t message_capacity);
+
+// Encodes gray (channels 1) or RGB (channels 3) at bit depth 8, or gray at bit depth 16
+// (samples as native uint16_t). compression_level 0...9. On success *out/*out_size
+// hold a malloc'd buffer to release with cpng_free.
+int cpng_encode(const void *pixels, uint32_t width, uint32_t height, int channels,
+                int bit_depth, int compression_level, uint8_t **out, size_t *out_size,
+                char *message, size_t message_capacity);
+
+void cpng_free(void *pointer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

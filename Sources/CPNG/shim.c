@@ -1,0 +1,249 @@
+// CPNG shim: libpng from and to memory, with every setjmp/longjmp kept in this file.
+// reference: libpng manual (libpng-manual.txt), sections "Setting up error handling",
+// "Customizing input/output", "Input transformations".
+#include "cpng.h"
+
+#include <png.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+// Where libpng's error callback leaves its message.
+typedef struct {
+    char *message;
+    size_t capacity;
+} error_sink;
+
+static void copy_message(char *message, size_t capacity, const char *text) {
+    if (message == NULL || capacity == 0) return;
+    strncpy(message, text ? text : "unknown error", capacity - 1);
+    message[capacity - 1] = '\0';
+}
+
+// libpng error callback: keep the message, then unwind to the setjmp in the caller.
+static void on_error(png_structp png, png_const_charp text) {
+    error_sink *sink = (error_sink *)png_get_error_ptr(png);
+    if (sink) copy_message(sink->message, sink->capacity, text);
+    png_longjmp(png, 1);
+}
+
+// Warnings (unknown chunks, bad ancillary data, sRGB profile notes, ...) are dropped.
+static void on_warning(png_structp png, png_const_charp text) {
+    (void)png;
+    (void)text;
+}
+
+// ---- reading from memory ----
+
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+    size_t position;
+} memory_reader;
+
+static void read_from_memory(png_structp png, png_bytep out, png_size_t length) {
+    memory_reader *reader = (memory_reader *)png_get_io_ptr(png);
+    if (length > reader->size - reader->position) {
+        png_error(png, "unexpected end of data (truncated file)");
+    }
+    memcpy(out, reader->data + reader->position, length);
+    reader->position += length;
+}
+
+static int is_little_endian(void) {
+    const uint16_t one = 1;
+    return *(const uint8_t *)&one == 1;
+}
+
+static void fill_header(png_structp png, png_infop info, cpng_header *header) {
+    header->width = png_get_image_width(png, info);
+    header->height = png_get_image_height(png, info);
+    header->bit_depth = png_get_bit_depth(png, info);
+    header->color_type = png_get_color_type(png, info);
+    header->interlaced = png_get_interlace_type(png, info) == PNG_INTERLACE_ADAM7;
+}
+
+int cpng_read_header(const uint8_t *data, size_t size, cpng_header *header,
+                     char *message, size_t message_capacity) {
+    error_sink sink = {message, message_capacity};
+    memory_reader reader = {data, size, 0};
+    copy_message(message, message_capacity, "");
+    if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
+        copy_message(message, message_capacity, "not a PNG signature");
+        return CPNG_ERR_CORRUPT;
+    }
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &sink, on_error, on_warning);
+    if (png == NULL) return CPNG_ERR_NO_MEMORY;
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        return CPNG_ERR_NO_MEMORY;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return CPNG_ERR_CORRUPT;
+    }
+    png_set_read_fn(png, &reader, read_from_memory);
+    png_read_info(png, info);  // reads up to the first IDAT
+    fill_header(png, info, header);
+    png_destroy_read_struct(&png, &info, NULL);
+    return CPNG_OK;
+}
+
+int cpng_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
+                cpng_header *header, cpng_image *image,
+                char *message, size_t message_capacity) {
+    error_sink sink = {message, message_capacity};
+    memory_reader reader = {data, size, 0};
+    // volatile: these change after setjmp and are freed after a longjmp.
+    uint8_t *volatile pixels = NULL;
+    png_bytep *volatile rows = NULL;
+
+    memset(image, 0, sizeof *image);
+    copy_message(message, message_capacity, "");
+    if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
+        copy_message(message, message_capacity, "not a PNG signature");
+        return CPNG_ERR_CORRUPT;
+    }
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &sink, on_error, on_warning);
+    if (png == NULL) return CPNG_ERR_NO_MEMORY;
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        return CPNG_ERR_NO_MEMORY;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        free(pixels);
+        free(rows);
+        png_destroy_read_struct(&png, &info, NULL);
+        return CPNG_ERR_CORRUPT;
+    }
+    png_set_read_fn(png, &reader, read_from_memory);
+    // A CRC error in any chunk, critical or ancillary, is an error (default: ancillary = warn).
+    png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+    png_read_info(png, info);
+    fill_header(png, info, header);
+
+    // The pixel limit is checked on the header alone, before any pixel memory exists.
+    if ((uint64_t)header->width * (uint64_t)header->height > max_pixels) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return CPNG_ERR_TOO_LARGE;
+    }
+
+    // Normalise to 8- or 16-bit gray, gray+alpha, RGB or RGBA.
+    const int color_type = header->color_type;
+    if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if (color_type == PNG_COLOR_TYPE_GRAY && header->bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+    if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+    if (header->bit_depth == 16) {
+        if (keep_16) {
+            if (is_little_endian()) png_set_swap(png);  // PNG is big-endian; hand out native uint16_t
+        } else {
+            png_set_scale_16(png);  // round(v * 255 / 65535), not png_set_strip_16's v >> 8
+        }
+    }
+    (void)png_set_interlace_handling(png);  // de-interlace Adam7 inside png_read_image
+    png_read_update_info(png, info);
+
+    const size_t row_bytes = png_get_rowbytes(png, info);
+    const uint32_t height = header->height;
+    pixels = (uint8_t *)malloc(row_bytes * (size_t)height + 1);
+    rows = (png_bytep *)malloc(sizeof(png_bytep) * ((size_t)height + 1));
+    if (pixels == NULL || rows == NULL) {
+        free(pixels);
+        free(rows);
+        png_destroy_read_struct(&png, &info, NULL);
+        return CPNG_ERR_NO_MEMORY;
+    }
+    for (uint32_t y = 0; y < height; y++) rows[y] = pixels + (size_t)y * row_bytes;
+    png_read_image(png, rows);
+    png_read_end(png, NULL);  // checks the CRCs of the chunks after the image, and IEND
+
+    image->pixels = pixels;
+    image->width = header->width;
+    image->height = height;
+    image->channels = png_get_channels(png, info);
+    image->bit_depth = png_get_bit_depth(png, info);
+    free(rows);
+    png_destroy_read_struct(&png, &info, NULL);
+    return CPNG_OK;
+}
+
+// ---- writing to memory ----
+
+typedef struct {
+    uint8_t *data;
+    size_t size;
+    size_t capacity;
+} memory_writer;
+
+static void write_to_memory(png_structp png, png_bytep bytes, png_size_t length) {
+    memory_writer *writer = (memory_writer *)png_get_io_ptr(png);
+    if (length > writer->capacity - writer->size) {
+        size_t capacity = writer->capacity ? writer->capacity : 4096;
+        while (length > capacity - writer->size) capacity *= 2;
+        uint8_t *grown = (uint8_t *)realloc(writer->data, capacity);
+        if (grown == NULL) png_error(png, "out of memory");
+        writer->data = grown;
+        writer->capacity = capacity;
+    }
+    memcpy(writer->data + writer->size, bytes, length);
+    writer->size += length;
+}
+
+static void flush_memory(png_structp png) { (void)png; }
+
+int cpng_encode(const void *pixels, uint32_t width, uint32_t height, int channels,
+                int bit_depth, int compression_level, uint8_t **out, size_t *out_size,
+                char *message, size_t message_capacity) {
+    error_sink sink = {message, message_capacity};
+    memory_writer writer = {NULL, 0, 0};
+    png_bytep *volatile rows = NULL;
+
+    *out = NULL;
+    *out_size = 0;
+    copy_message(message, message_capacity, "");
+    const int valid = width > 0 && height > 0 &&
+                      ((bit_depth == 8 && (channels == 1 || channels == 3)) ||
+                       (bit_depth == 16 && channels == 1));
+    if (!valid) {
+        copy_message(message, message_capacity,
+                     "PNG encoder takes 8-bit gray or RGB, or 16-bit gray, of non-zero size");
+        return CPNG_ERR_ENCODE;
+    }
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &sink, on_error, on_warning);
+    if (png == NULL) return CPNG_ERR_NO_MEMORY;
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_write_struct(&png, NULL);
+        return CPNG_ERR_NO_MEMORY;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        free(rows);
+        free(writer.data);
+        png_destroy_write_struct(&png, &info);
+        return CPNG_ERR_ENCODE;
+    }
+    png_set_write_fn(png, &writer, write_to_memory, flush_memory);
+    png_set_compression_level(png, compression_level < 0 ? 0 : (compression_level > 9 ? 9 : compression_level));
+    png_set_IHDR(png, info, width, height, bit_depth,
+                 channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    if (bit_depth == 16 && is_little_endian()) png_set_swap(png);  // native uint16_t -> big-endian
+
+    const size_t row_bytes = (size_t)width * (size_t)channels * (size_t)(bit_depth / 8);
+    rows = (png_bytep *)malloc(sizeof(png_bytep) * height);
+    if (rows == NULL) png_error(png, "out of memory");
+    for (uint32_t y = 0; y < height; y++) rows[y] = (png_bytep)pixels + (size_t)y * row_bytes;
+    png_write_image(png, rows);
+    png_write_end(png, NULL);
+
+    free(rows);
+    png_destroy_write_struct(&png, &info);
+    *out = writer.data;
+    *out_size = writer.size;
+    return CPNG_OK;
+}
+
+void cpng_free(void *pointer) { free(pointer); }

@@ -1,0 +1,117 @@
+import CJPEG
+
+/// JPEG decoding and encoding through libjpeg-turbo (via the CJPEG shim).
+public enum JPEGCodec {
+    /// Decodes a baseline or progressive JPEG (gray, YCbCr, RGB, CMYK or YCCK) to 8-bit RGB,
+    /// upright according to its EXIF orientation. Gray is replicated into R, G and B; CMYK is
+    /// converted as described in `ColorConversion.rgb8`.
+    public static func decode(_ bytes: [UInt8], options: DecodeOptions = .init()) throws -> Image {
+        let decoded = try decodeSamples(bytes, options: options)
+        let rgb = ColorConversion.rgb8(from: decoded.pixels, pixelCount: decoded.width * decoded.height,
+                                       channels: decoded.channels, invertedCMYK: true)
+        return Image(width: decoded.width, height: decoded.height, channels: 3, pixels: rgb)
+            .applying(decoded.orientation)
+    }
+
+    /// Decodes a JPEG to a 16-bit depth map, upright: gray as v * 257; color through
+    /// 8-bit RGB, widened by * 257, then Rec. 601 luma (`ColorConversion.gray16`).
+    public static func decodeDepth(_ bytes: [UInt8], options: DecodeOptions = .init()) throws -> DepthMap {
+        let decoded = try decodeSamples(bytes, options: options)
+        let count = decoded.width * decoded.height
+        let gray: Image
+        if decoded.channels == 1 {
+            gray = Image(width: decoded.width, height: decoded.height, channels: 1, pixels: decoded.pixels)
+        } else {
+            let rgb = ColorConversion.rgb8(from: decoded.pixels, pixelCount: count,
+                                           channels: decoded.channels, invertedCMYK: true)
+            let values = ColorConversion.gray16(from: ColorConversion.widen(rgb), pixelCount: count, channels: 3)
+            let depth = DepthMap(width: decoded.width, height: decoded.height, values: values)
+            return depth.applying(decoded.orientation)
+        }
+        let upright = gray.applying(decoded.orientation)
+        return DepthMap(width: upright.width, height: upright.height, values: ColorConversion.widen(upright.pixels))
+    }
+
+    /// Width and height of the upright picture (swapped for EXIF orientations 5...8), from
+    /// the markers before the first scan, without decoding pixels.
+    public static func size(of bytes: [UInt8]) throws -> (width: Int, height: Int) {
+        if bytes.isEmpty { throw ImageError.empty }
+        var header = cjpeg_header()
+        let (status, message) = CodecMessage.capture { message, capacity in
+            bytes.withUnsafeBufferPointer { cjpeg_read_header($0.baseAddress, $0.count, &header, message, capacity) }
+        }
+        let orientation = takeOrientation(&header)
+        try check(status, message: message, header: header, limit: 0)
+        let (w, h) = (Int(header.width), Int(header.height))
+        return orientation.swapsDimensions ? (h, w) : (w, h)
+    }
+
+    /// Encodes an 8-bit gray or RGB image as a baseline JPEG (RGB with 4:2:0 chroma
+    /// subsampling, libjpeg's standard tables scaled to `quality` 1...100). Deterministic.
+    public static func encode(_ image: Image, quality: Int = 95) throws -> [UInt8] {
+        guard image.width > 0, image.height > 0, image.width <= 65_500, image.height <= 65_500 else {
+            throw ImageError.encodingFailed("JPEG: cannot encode a \(image.width)x\(image.height) image (1...65500 per side)")
+        }
+        var out: UnsafeMutablePointer<UInt8>?
+        var outSize = 0
+        let (status, message) = CodecMessage.capture { message, capacity in
+            image.pixels.withUnsafeBufferPointer {
+                cjpeg_encode($0.baseAddress, UInt32(image.width), UInt32(image.height), Int32(image.channels),
+                             Int32(quality), &out, &outSize, message, capacity)
+            }
+        }
+        defer { cjpeg_free(out) }
+        guard Int(status) == CJPEG_OK, let out else { throw ImageError.encodingFailed("JPEG: \(message)") }
+        return Array(UnsafeBufferPointer(start: out, count: outSize))
+    }
+
+    // MARK: - Internals
+
+    /// Pixels as libjpeg hands them out (1 gray, 3 RGB or 4 inverted CMYK channels), still
+    /// in stored orientation, plus the EXIF orientation to apply.
+    struct DecodedSamples {
+        var width: Int
+        var height: Int
+        var channels: Int
+        var pixels: [UInt8]
+        var orientation: ExifOrientation
+    }
+
+    static func decodeSamples(_ bytes: [UInt8], options: DecodeOptions) throws -> DecodedSamples {
+        if bytes.isEmpty { throw ImageError.empty }
+        var header = cjpeg_header()
+        var image = cjpeg_image()
+        let limit = UInt64(max(0, options.maxPixels))
+        let (status, message) = CodecMessage.capture { message, capacity in
+            bytes.withUnsafeBufferPointer {
+                cjpeg_decode($0.baseAddress, $0.count, limit, &header, &image, message, capacity)
+            }
+        }
+        defer { cjpeg_free(image.pixels) }
+        let orientation = takeOrientation(&header)
+        try check(status, message: message, header: header, limit: options.maxPixels)
+        let count = Int(image.width) * Int(image.height) * Int(image.channels)
+        return DecodedSamples(width: Int(image.width), height: Int(image.height), channels: Int(image.channels),
+                              pixels: Array(UnsafeBufferPointer(start: image.pixels, count: count)),
+                              orientation: orientation)
+    }
+
+    /// Parses and frees the EXIF copy the shim made; missing or bad EXIF means `.normal`.
+    private static func takeOrientation(_ header: inout cjpeg_header) -> ExifOrientation {
+        guard let exif = header.exif else { return .normal }
+        defer { cjpeg_free(exif); header.exif = nil; header.exif_size = 0 }
+        let tiff = Array(UnsafeBufferPointer(start: exif, count: header.exif_size))
+        return ExifOrientation.parse(tiff: tiff) ?? .normal
+    }
+
+    private static func check(_ status: Int32, message: String, header: cjpeg_header, limit: Int) throws {
+        switch Int(status) {
+        case CJPEG_OK: return
+        case CJPEG_ERR_TOO_LARGE:
+            throw ImageError.tooLarge(width: Int(header.width), height: Int(header.height), limit: limit)
+        case CJPEG_ERR_UNSUPPORTED: throw ImageError.unsupported("unsupported JPEG: \(message)")
+        case CJPEG_ERR_NO_MEMORY: throw ImageError.corrupt("JPEG: out of memory while decoding")
+        default: throw ImageError.corrupt("corrupt JPEG: \(message)")
+        }
+    }
+}

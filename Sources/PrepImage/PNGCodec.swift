@@ -1,0 +1,124 @@
+import CPNG
+
+/// PNG decoding and encoding through libpng (via the CPNG shim).
+public enum PNGCodec {
+    /// Decodes any PNG (bit depth 1...16; gray, gray+alpha, RGB, RGBA, palette; tRNS;
+    /// Adam7) to 8-bit RGB. Sixteen-bit samples are rounded to 8 bits (png_set_scale_16:
+    /// round(v * 255 / 65535)); alpha is then composited on white (`AlphaCompositing`).
+    public static func decode(_ bytes: [UInt8], options: DecodeOptions = .init()) throws -> Image {
+        let decoded = try decodeSamples(bytes, options: options, keep16Bits: false)
+        guard case .eightBit(let samples) = decoded.samples else { preconditionFailure("libpng kept 16 bits") }
+        let rgb = ColorConversion.rgb8(from: samples, pixelCount: decoded.width * decoded.height,
+                                       channels: decoded.channels)
+        return Image(width: decoded.width, height: decoded.height, channels: 3, pixels: rgb)
+    }
+
+    /// Decodes a PNG to a 16-bit depth map: 16-bit gray exactly; 8-bit (and expanded 1/2/4-bit)
+    /// gray as v * 257; color via Rec. 601 luma (`ColorConversion.gray16`); alpha ignored.
+    public static func decodeDepth(_ bytes: [UInt8], options: DecodeOptions = .init()) throws -> DepthMap {
+        let decoded = try decodeSamples(bytes, options: options, keep16Bits: true)
+        let samples16: [UInt16]
+        switch decoded.samples {
+        case .eightBit(let samples): samples16 = ColorConversion.widen(samples)
+        case .sixteenBit(let samples): samples16 = samples
+        }
+        let gray = ColorConversion.gray16(from: samples16, pixelCount: decoded.width * decoded.height,
+                                          channels: decoded.channels)
+        return DepthMap(width: decoded.width, height: decoded.height, values: gray)
+    }
+
+    /// Width and height from the IHDR chunk, without decoding pixels.
+    public static func size(of bytes: [UInt8]) throws -> (width: Int, height: Int) {
+        if bytes.isEmpty { throw ImageError.empty }
+        var header = cpng_header()
+        let (status, message) = CodecMessage.capture { message, capacity in
+            bytes.withUnsafeBufferPointer { cpng_read_header($0.baseAddress, $0.count, &header, message, capacity) }
+        }
+        try check(status, message: message, header: header, limit: 0)
+        return (Int(header.width), Int(header.height))
+    }
+
+    /// Encodes an 8-bit gray (1 channel) or RGB (3 channels) image. `compressionLevel` 0...9.
+    public static func encode(_ image: Image, compressionLevel: Int = 6) throws -> [UInt8] {
+        try image.pixels.withUnsafeBytes { pixels in
+            try encode(pixels, width: image.width, height: image.height, channels: image.channels,
+                       bitDepth: 8, compressionLevel: compressionLevel)
+        }
+    }
+
+    /// Encodes a depth map as a 16-bit gray PNG (values kept exactly).
+    public static func encode(_ depth: DepthMap, compressionLevel: Int = 6) throws -> [UInt8] {
+        try depth.values.withUnsafeBytes { values in
+            try encode(values, width: depth.width, height: depth.height, channels: 1,
+                       bitDepth: 16, compressionLevel: compressionLevel)
+        }
+    }
+
+    // MARK: - Internals
+
+    enum Samples {
+        case eightBit([UInt8])
+        case sixteenBit([UInt16])
+    }
+
+    /// Pixels as libpng hands them out after expanding palette/low-bit gray/tRNS:
+    /// 1 to 4 channels of 8 or 16 bits.
+    struct DecodedSamples {
+        var width: Int
+        var height: Int
+        var channels: Int
+        var samples: Samples
+    }
+
+    static func decodeSamples(_ bytes: [UInt8], options: DecodeOptions, keep16Bits: Bool) throws -> DecodedSamples {
+        if bytes.isEmpty { throw ImageError.empty }
+        var header = cpng_header()
+        var image = cpng_image()
+        let limit = UInt64(max(0, options.maxPixels))
+        let (status, message) = CodecMessage.capture { message, capacity in
+            bytes.withUnsafeBufferPointer {
+                cpng_decode($0.baseAddress, $0.count, limit, keep16Bits ? 1 : 0, &header, &image, message, capacity)
+            }
+        }
+        defer { cpng_free(image.pixels) }
+        try check(status, message: message, header: header, limit: options.maxPixels)
+
+        let width = Int(image.width), height = Int(image.height), channels = Int(image.channels)
+        let count = width * height * channels
+        let samples: Samples
+        if image.bit_depth == 16 {
+            let start = image.pixels!.assumingMemoryBound(to: UInt16.self)
+            samples = .sixteenBit(Array(UnsafeBufferPointer(start: start, count: count)))
+        } else {
+            let start = image.pixels!.assumingMemoryBound(to: UInt8.self)
+            samples = .eightBit(Array(UnsafeBufferPointer(start: start, count: count)))
+        }
+        return DecodedSamples(width: width, height: height, channels: channels, samples: samples)
+    }
+
+    private static func check(_ status: Int32, message: String, header: cpng_header, limit: Int) throws {
+        switch Int(status) {
+        case CPNG_OK: return
+        case CPNG_ERR_TOO_LARGE:
+            throw ImageError.tooLarge(width: Int(header.width), height: Int(header.height), limit: limit)
+        case CPNG_ERR_NO_MEMORY: throw ImageError.corrupt("PNG: out of memory while decoding")
+        default: throw ImageError.corrupt("corrupt PNG: \(message)")
+        }
+    }
+
+    private static func encode(_ samples: UnsafeRawBufferPointer, width: Int, height: Int, channels: Int,
+                               bitDepth: Int, compressionLevel: Int) throws -> [UInt8] {
+        guard width > 0, height > 0, width <= Int(UInt32.max), height <= Int(UInt32.max) else {
+            throw ImageError.encodingFailed("PNG: cannot encode a \(width)x\(height) image")
+        }
+        var out: UnsafeMutablePointer<UInt8>?
+        var outSize = 0
+        let (status, message) = CodecMessage.capture { message, capacity in
+            cpng_encode(samples.baseAddress, UInt32(width), UInt32(height), Int32(channels), Int32(bitDepth),
+                        Int32(compressionLevel), &out, &outSize, message, capacity)
+        }
+        defer { cpng_free(out) }
+        guard Int(status) == CPNG_OK, let out else { throw ImageError.encodingFailed("PNG: \(message)") }
+        return Array(UnsafeBufferPointer(start: out, count: outSize))
+    }
+}
