@@ -1,7 +1,7 @@
 // reference: FIPS 180-4, Secure Hash Standard, sections 4.1.2, 4.2.2, 5.1.1, 6.2
 //   https://nvlpubs.nist.gov/nistpubs/FIPS/NIST.FIPS.180-4.pdf
 
-/// SHA-256, computed incrementally: ``update(_:)-([UInt8])`` any number of times, then
+/// SHA-256, computed incrementally: `update` any number of times, then
 /// ``finalize()`` once.
 public struct SHA256 {
     /// The eight working hash words H0...H7 (FIPS 180-4 5.3.3 initial values).
