@@ -20,6 +20,10 @@ decoder:
 JPEG expectations are Pillow's decode (compared with a tolerance in the tests).
 Sixteen-bit depth expectations are NAME.depth16: raw big-endian uint16.
 
+The opencv-* files are resize references from OpenCV's own cv2.resize (INTER_AREA and
+INTER_LANCZOS4), written only when `opencv-python-headless` is installed; without it the
+existing opencv-* files are kept.
+
 PNG files are written by the small encoder below (Pillow cannot write 16-bit color,
 gray+alpha 16, low-bit palettes with tRNS or Adam7), plus a few written by Pillow.
 """
@@ -352,10 +356,43 @@ def bad_fixtures(pattern):
     save("empty.bin", b"")
 
 
+# ---------------------------------------------------------------- resize references
+
+def opencv_fixtures():
+    """Random sources and OpenCV's resize of them to the ResizeGeometry of the Swift tests:
+    cv2.resize to the scaled size, then the center crop (k <= 1: AREA, else LANCZOS4)."""
+    import cv2
+
+    rng = np.random.default_rng(7)
+    # (width, height, resolution): scaled 31x23 crop x=4 (area), scaled 37x20 crop x=8 (Lanczos).
+    for w, h, resolution, scaled, crop_x, filter_name, interpolation in (
+        (50, 37, 23, (31, 23), 4, "area", cv2.INTER_AREA),
+        (13, 7, 20, (37, 20), 8, "lanczos4", cv2.INTER_LANCZOS4),
+    ):
+        rgb = rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8)
+        depth = rng.integers(0, 65536, size=(h, w), dtype=np.uint16)
+        save_rgb(f"opencv-input-{w}x{h}.rgb", rgb)
+        save_depth16(f"opencv-input-{w}x{h}.depth16", depth)
+        out_rgb = cv2.resize(rgb, scaled, interpolation=interpolation)[:, crop_x:crop_x + resolution]
+        out_depth = cv2.resize(depth, scaled, interpolation=interpolation)[:, crop_x:crop_x + resolution]
+        assert out_rgb.shape == (resolution, resolution, 3)
+        save_rgb(f"opencv-{filter_name}-{w}x{h}-r{resolution}.rgb", out_rgb)
+        save_depth16(f"opencv-{filter_name}-{w}x{h}-r{resolution}.depth16", out_depth)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    try:
+        import cv2  # noqa: F401
+        have_opencv = True
+    except ImportError:
+        have_opencv = False
+        print("cv2 not installed: keeping the existing opencv-* fixtures")
     for name in os.listdir(OUT):
-        os.remove(os.path.join(OUT, name))
+        if have_opencv or not name.startswith("opencv-"):
+            os.remove(os.path.join(OUT, name))
+    if have_opencv:
+        opencv_fixtures()
     rng = np.random.default_rng(20240601)
     png_fixtures(rng)
     pattern = jpeg_fixtures()

@@ -185,9 +185,9 @@ int cjpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int cha
     *out_size = 0;
     install_error_manager(&errors, message, message_capacity);
     if (width == 0 || height == 0 || width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION ||
-        (channels != 1 && channels != 3)) {
+        (channels != 1 && channels != 3 && channels != 4)) {
         copy_message(message, message_capacity,
-                     "JPEG encoder takes 8-bit gray or RGB of size 1...65500 per side");
+                     "JPEG encoder takes 8-bit gray, RGB or CMYK of size 1...65500 per side");
         return CJPEG_ERR_ENCODE;
     }
     cinfo.err = &errors.base;
@@ -201,8 +201,9 @@ int cjpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int cha
     cinfo.image_width = width;
     cinfo.image_height = height;
     cinfo.input_components = channels;
-    cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : (channels == 3 ? JCS_RGB : JCS_CMYK);
     jpeg_set_defaults(&cinfo);  // YCbCr 4:2:0, baseline Huffman tables, integer DCT
+    if (channels == 4) jpeg_set_colorspace(&cinfo, JCS_YCCK);  // also writes the Adobe marker
     jpeg_set_quality(&cinfo, quality < 1 ? 1 : (quality > 100 ? 100 : quality), TRUE);
     jpeg_start_compress(&cinfo, TRUE);
     const size_t row_bytes = (size_t)width * (size_t)channels;

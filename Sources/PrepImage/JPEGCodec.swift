@@ -49,14 +49,25 @@ public enum JPEGCodec {
     /// Encodes an 8-bit gray or RGB image as a baseline JPEG (RGB with 4:2:0 chroma
     /// subsampling, libjpeg's standard tables scaled to `quality` 1...100). Deterministic.
     public static func encode(_ image: Image, quality: Int = 95) throws -> [UInt8] {
-        guard image.width > 0, image.height > 0, image.width <= 65_500, image.height <= 65_500 else {
-            throw ImageError.encodingFailed("JPEG: cannot encode a \(image.width)x\(image.height) image (1...65500 per side)")
+        try encode(image.pixels, width: image.width, height: image.height, channels: image.channels, quality: quality)
+    }
+
+    /// Writes CMYK samples (4 per pixel, Adobe-inverted if they are to decode as such) as a
+    /// YCCK JPEG. For tests: YCCK files come from Photoshop and Pillow cannot write them.
+    static func encodeYCCK(cmyk: [UInt8], width: Int, height: Int, quality: Int = 95) throws -> [UInt8] {
+        precondition(cmyk.count == width * height * 4, "CMYK needs 4 samples per pixel")
+        return try encode(cmyk, width: width, height: height, channels: 4, quality: quality)
+    }
+
+    private static func encode(_ samples: [UInt8], width: Int, height: Int, channels: Int, quality: Int) throws -> [UInt8] {
+        guard width > 0, height > 0, width <= 65_500, height <= 65_500 else {
+            throw ImageError.encodingFailed("JPEG: cannot encode a \(width)x\(height) image (1...65500 per side)")
         }
         var out: UnsafeMutablePointer<UInt8>?
         var outSize = 0
         let (status, message) = CodecMessage.capture { message, capacity in
-            image.pixels.withUnsafeBufferPointer {
-                cjpeg_encode($0.baseAddress, UInt32(image.width), UInt32(image.height), Int32(image.channels),
+            samples.withUnsafeBufferPointer {
+                cjpeg_encode($0.baseAddress, UInt32(width), UInt32(height), Int32(channels),
                              Int32(quality), &out, &outSize, message, capacity)
             }
         }

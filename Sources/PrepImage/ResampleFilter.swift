@@ -4,7 +4,10 @@ import Foundation
 enum ResampleFilter: Sendable {
     /// OpenCV INTER_AREA semantics: an output pixel is the average of the source area it
     /// covers, source pixels weighted by their fractional overlap (an exact box average for
-    /// integer factors). Used for shrinking.
+    /// integer factors). Used for shrinking. The same definition holds on an axis that grows
+    /// (only in `.none` mode, where rounding to 64 can lift a side above the source): up to
+    /// two source pixels by overlap, as OpenCV does when both axes grow. OpenCV differs only
+    /// when one axis shrinks and the other grows (it then uses 2-tap weights on both).
     /// reference: OpenCV imgproc/src/resize.cpp, INTER_AREA (computeResizeAreaTab).
     case area
     /// OpenCV INTER_LANCZOS4 semantics: 8 taps around the source position

@@ -60,6 +60,8 @@ int cjpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
 
 // Encodes gray (channels 1) or RGB (channels 3) 8-bit pixels, baseline, libjpeg's default
 // 4:2:0 chroma subsampling for RGB, quality 1...100. Output is deterministic.
+// channels 4 takes CMYK samples and writes them as YCCK with an Adobe marker (the values
+// come back unchanged from cjpeg_decode); the tests use it, since Pillow cannot write YCCK.
 int cjpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
                  int quality, uint8_t **out, size_t *out_size,
                  char *message, size_t message_capacity);
