@@ -21,7 +21,7 @@ enum UnsupportedImageFormat: String {
             return bytes.count >= offset + magic.count && Array(bytes[offset..<offset + magic.count]) == magic
         }
         if at(0, "GIF87a") || at(0, "GIF89a") { return .gif }
-        if at(0, "BM") && bytes.count >= 14 { return .bmp }
+        if at(0, "BM") && bytes.count >= 14 && bytes[6..<10].allSatisfy({ $0 == 0 }) { return .bmp }  // reserved words 0
         if at(0, "RIFF") && at(8, "WEBP") { return .webp }
         if bytes.starts(with: [0x49, 0x49, 0x2A, 0x00]) || bytes.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) { return .tiff }
         if at(4, "ftypavif") || at(4, "ftypavis") { return .avif }

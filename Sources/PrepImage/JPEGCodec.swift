@@ -52,9 +52,11 @@ public enum JPEGCodec {
         try encode(image.pixels, width: image.width, height: image.height, channels: image.channels, quality: quality)
     }
 
-    /// Writes CMYK samples (4 per pixel, Adobe-inverted if they are to decode as such) as a
-    /// YCCK JPEG. For tests: YCCK files come from Photoshop and Pillow cannot write them.
-    static func encodeYCCK(cmyk: [UInt8], width: Int, height: Int, quality: Int = 95) throws -> [UInt8] {
+    /// Writes CMYK samples (4 per pixel, interleaved) as a YCCK JPEG with an Adobe marker, the
+    /// way Photoshop saves CMYK. Samples follow the Adobe convention (inverted: 255 = no ink)
+    /// if `decode` is to read them back as the same colors. Mainly for tests: Pillow cannot
+    /// write YCCK.
+    public static func encodeYCCK(cmyk: [UInt8], width: Int, height: Int, quality: Int = 95) throws -> [UInt8] {
         precondition(cmyk.count == width * height * 4, "CMYK needs 4 samples per pixel")
         return try encode(cmyk, width: width, height: height, channels: 4, quality: quality)
     }

@@ -1,5 +1,5 @@
 import Testing
-@testable import PrepImage
+import PrepImage
 
 @Suite("JPEG decoding")
 struct JPEGDecodeTests {
