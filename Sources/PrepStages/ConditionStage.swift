@@ -60,8 +60,10 @@ public protocol ConditionStage: Sendable {
     var needsDepth: Bool { get }
     /// Channels of the condition image: 1 or 3.
     var outputChannels: Int { get }
-    /// The parameter names `run` reports, so skipped records can list them (as null).
-    var parameterNames: [String] { get }
+    /// The parameters `run` reports, with the neutral values a skipped record lists instead.
+    /// JSON loaders (HF `datasets`, pyarrow) infer one type per field from the first records, so a
+    /// skipped record must carry values of the same types, never null.
+    var skippedParameters: [String: StageParameter] { get }
 
     func run(_ input: StageInput, random: inout RecordRandom) throws -> StageResult
 }

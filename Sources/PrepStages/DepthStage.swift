@@ -7,7 +7,7 @@ public struct DepthStage: ConditionStage {
     public let name = "depth"
     public let needsDepth = true
     public let outputChannels = 1
-    public let parameterNames = ["depth_min", "depth_max"]
+    public let skippedParameters: [String: StageParameter] = ["depth_min": .int(0), "depth_max": .int(0)]
 
     public init() {}
 

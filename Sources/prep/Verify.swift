@@ -17,7 +17,7 @@ struct Verify: ParsableCommand {
         verifier.decodeImages = !noDecode
         let report: DatasetVerifier.Report
         do {
-            report = try verifier.run(progress: ProgressReporter(label: "verify", quiet: quiet))
+            report = try verifier.run(progress: ProgressReporter(label: "verify", unit: "shards", quiet: quiet))
         } catch let error as DatasetError {
             throw CleanExit.failure(error.description)
         }

@@ -58,8 +58,9 @@ struct BuildTests {
         _ = try DatasetBuilder(options: one).run()
         _ = try DatasetBuilder(options: four).run()
         #expect(try shardFiles(one.output) == shardFiles(four.output))
-        #expect(try indexContents(one.output).filter { !$0.hasPrefix("meta: manifest") }
-                == indexContents(four.output).filter { !$0.hasPrefix("meta: manifest") })
+        let (a, b) = (try indexContents(one.output), try indexContents(four.output))
+        #expect(a.count > 40)
+        #expect(a == b, "\(a.filter { !b.contains($0) })")
     }
 
     @Test func secondRunDoesNothingAndChangesNoByte() throws {
@@ -80,7 +81,7 @@ struct BuildTests {
         let data = try TestDataset()
         try data.writeGoodSource(count: 11)
         try data.write("captions.tsv", text: String(decoding: try FileSystem.readFile(data.sourcePath), as: UTF8.self)
-                       + "missing.png\tgone\t\n")
+                       + "missing.png\tgone\n")
         let clean = data.options(output: data.path("clean"))
         _ = try DatasetBuilder(options: clean).run()
 
@@ -94,8 +95,7 @@ struct BuildTests {
             let resumed = try DatasetBuilder(options: crashed).run()
             #expect(resumed.alreadyCommitted == (crashAt - 1) * 3)
             #expect(try shardFiles(crashed.output) == shardFiles(clean.output))
-            #expect(try indexContents(crashed.output).filter { !$0.hasPrefix("meta:") }
-                    == indexContents(clean.output).filter { !$0.hasPrefix("meta:") })
+            #expect(try indexContents(crashed.output) == indexContents(clean.output))
             #expect(try DatasetVerifier(directory: crashed.output).run().problems == [])
         }
     }

@@ -83,7 +83,7 @@ public enum BuildManifest {
         }
     }
 
-    static func imageFormat(_ value: String) throws -> ImageFormat {
+    public static func imageFormat(_ value: String) throws -> ImageFormat {
         switch value.lowercased() {
         case "jpg", "jpeg": return .jpeg
         case "png": return .png

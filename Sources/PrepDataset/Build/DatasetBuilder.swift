@@ -199,7 +199,7 @@ public final class DatasetBuilder {
         guard key.utf8.count <= RecordKey.maximumLength else {
             return (nil, "bad key: '\(key.prefix(20))...' is longer than \(RecordKey.maximumLength) bytes")
         }
-        if let other = state.pendingKeys[key] ?? (try index.sourceRow(ofKey: key)), other != row.index {
+        if let other = try state.pendingKeys[key] ?? index.sourceRow(ofKey: key), other != row.index {
             return (nil, "duplicate key: '\(key)' is already used by source row \(other)")
         }
         state.pendingKeys[key] = row.index

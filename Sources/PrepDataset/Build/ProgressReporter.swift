@@ -7,13 +7,15 @@ public final class ProgressReporter {
 
     private let mode: Mode
     private let label: String
+    private let unit: String
     private let plainInterval: Double
     private let start = Date()
     private var lastDraw = Date.distantPast
     private var total: Int?
 
-    public init(label: String, quiet: Bool, plainInterval: Double = 10) {
+    public init(label: String, unit: String = "records", quiet: Bool, plainInterval: Double = 10) {
         self.label = label
+        self.unit = unit
         self.plainInterval = plainInterval
         if quiet {
             mode = .quiet
@@ -36,7 +38,7 @@ public final class ProgressReporter {
         let rate = Double(done) / elapsed
         var text = "\(label) \(done)"
         if let total { text += "/\(total)" }
-        text += String(format: " records, %.1f/s", rate)
+        text += " \(unit)" + String(format: ", %.1f/s", rate)
         if failed > 0 { text += ", \(failed) failed" }
         if let total, rate > 0, done < total {
             text += ", ETA " + Self.duration(Double(total - done) / rate)

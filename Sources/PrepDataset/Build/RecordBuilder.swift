@@ -84,7 +84,7 @@ struct RecordBuilder: Sendable {
             if stage.needsDepth, depth == nil {
                 skipReason = depthProblem ?? "no depth map"
                 condition = stage.placeholder(width: image.width, height: image.height)
-                for name in stage.parameterNames { parameters[name] = NSNull() }
+                for (name, value) in stage.skippedParameters { parameters[name] = Self.jsonValue(value) }
             } else {
                 var random = RecordRandom(seed: options.seed, key: key, stream: stage.name)
                 let result: StageResult
@@ -103,7 +103,7 @@ struct RecordBuilder: Sendable {
                 parametersJSON: String(decoding: parametersJSON, as: UTF8.self)))
             stageJSON[stage.name] = [
                 "status": skipReason == nil ? "ok" : "skipped",
-                "reason": skipReason.map { $0 as Any } ?? NSNull(),
+                "reason": skipReason ?? "",  // never null: see ConditionStage.skippedParameters
                 "density": density,
                 "parameters": parameters,
             ] as [String: Any]
