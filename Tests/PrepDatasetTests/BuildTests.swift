@@ -124,6 +124,7 @@ struct BuildTests {
         defer { Interruption.request(false) }
         let stopped = try DatasetBuilder(options: options).run()
         #expect(stopped.interrupted)
+        #expect(stopped.ok == 0)  // the 8 records built went with the discarded shard
         #expect(try shardFiles(options.output).isEmpty)  // the open shard was discarded
         Interruption.request(false)
         let finished = try DatasetBuilder(options: options).run()
@@ -213,6 +214,11 @@ struct BuildTests {
         #expect(error?.description.contains("--force") == true)
         let forced = try DatasetBuilder(options: other, force: true).run()
         #expect(forced.ok == 3)
+
+        try data.write("captions.tsv", text: "image\tcaption\nimages/0.png\ta new caption\n")
+        let changed = #expect(throws: DatasetError.self) { try DatasetBuilder(options: other).run() }
+        #expect(changed?.description.contains("the source file's contents changed") == true)
+        #expect(changed?.description.contains("image.resolution") == false)
     }
 
     @Test func retryFailedProcessesOnlyTheFailedRows() throws {

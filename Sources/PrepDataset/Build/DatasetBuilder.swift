@@ -60,8 +60,8 @@ public final class DatasetBuilder {
             throw DatasetError("cannot read source \(options.source): \(error)")
         }
         options.stages = try resolveStages(options)
-        let fingerprint = Self.fingerprint(sourceSHA256: sourceSHA256, options: options)
-        let describedOptions = Self.describe(options)
+        let describedOptions = Self.describe(options, sourceSHA256: sourceSHA256)
+        let fingerprint = SHA256.hexHash(Array(("prep-build-1\n" + describedOptions).utf8))
 
         if force { try removeDataset() }
         if FileSystem.exists(indexPath) {
@@ -72,8 +72,7 @@ public final class DatasetBuilder {
             existing.close()
             if let storedFingerprint, storedFingerprint != fingerprint {
                 throw DatasetError(Self.mismatchMessage(
-                    output: options.output, stored: storedOptions, current: describedOptions,
-                    sourceChanged: !storedOptions.contains("source.sha256=\(sourceSHA256)")))
+                    output: options.output, stored: storedOptions, current: describedOptions))
             }
             if storedFingerprint != nil, lastStatus == "complete", !retryFailed {
                 var summary = try Self.totals(indexPath: indexPath)
@@ -176,8 +175,19 @@ public final class DatasetBuilder {
             throw DatasetError("reading source \(options.source) failed: \(error)")
         }
         if Interruption.isRequested {
+            // The open shard and the rows waiting for it are dropped: count only what is committed.
             state.shard?.discard()
             state.shard = nil
+            for record in state.pending {
+                if let error = record.sample.error {
+                    summary.failed -= 1
+                    state.reasons[RecordFailure.category(of: error), default: 1] -= 1
+                } else {
+                    summary.ok -= 1
+                }
+            }
+            state.reasons = state.reasons.filter { $0.value > 0 }
+            state.pending = []
             summary.interrupted = true
             progress?.update(done: summary.ok + summary.failed, failed: summary.failed, force: true)
             return
@@ -326,25 +336,25 @@ public final class DatasetBuilder {
 
     // MARK: helpers
 
-    /// Identity of a build: the source's bytes and every option that decides the output.
-    static func fingerprint(sourceSHA256: String, options: BuildOptions) -> String {
-        SHA256.hexHash(Array(("prep-build-1\nsource.sha256=\(sourceSHA256)\n" + describe(options)).utf8))
+    /// The source's sha256 and every option that decides the output, as `name=value` lines:
+    /// hashed into the fingerprint, stored in `meta.options`, compared to name what differs.
+    static func describe(_ options: BuildOptions, sourceSHA256: String) -> String {
+        (["source.sha256=\(sourceSHA256)"] + options.outputDefiningOptions.map { "\($0.0)=\($0.1)" })
+            .joined(separator: "\n")
     }
 
-    /// `name=value` lines of the output-defining options (stored in `meta.options`).
-    static func describe(_ options: BuildOptions) -> String {
-        options.outputDefiningOptions.map { "\($0.0)=\($0.1)" }.joined(separator: "\n")
-    }
-
-    static func mismatchMessage(output: String, stored: String, current: String, sourceChanged: Bool) -> String {
+    static func mismatchMessage(output: String, stored: String, current: String) -> String {
         let old = Set(stored.split(separator: "\n").map(String.init))
-        let differing = current.split(separator: "\n").map(String.init).filter { !old.contains($0) }
         var lines = ["\(output) was built from a different source or with other options:"]
-        if sourceChanged { lines.append("  the source file's contents changed") }
-        for line in differing {
+        for line in current.split(separator: "\n").map(String.init) where !old.contains(line) {
             let name = line.split(separator: "=", maxSplits: 1).first.map(String.init) ?? line
             let was = old.first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) } ?? "?"
-            lines.append("  \(name): dataset has \(was), this run asks for \(line.dropFirst(name.count + 1))")
+            let now = line.dropFirst(name.count + 1)
+            if name == "source.sha256" {
+                lines.append("  the source file's contents changed (sha256 \(was.prefix(12))... -> \(now.prefix(12))...)")
+            } else {
+                lines.append("  \(name): dataset has \(was), this run asks for \(now)")
+            }
         }
         lines.append("Use --force to rebuild it from scratch, or --out to build elsewhere.")
         return lines.joined(separator: "\n")

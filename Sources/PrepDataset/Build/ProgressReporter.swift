@@ -12,6 +12,7 @@ public final class ProgressReporter {
     private let start = Date()
     private var lastDraw = Date.distantPast
     private var total: Int?
+    private var lastDone = -1
 
     public init(label: String, unit: String = "records", quiet: Bool, plainInterval: Double = 10) {
         self.label = label
@@ -32,8 +33,9 @@ public final class ProgressReporter {
         guard mode != .quiet else { return }
         let now = Date()
         let interval = mode == .bar ? 0.1 : plainInterval
-        guard force || now.timeIntervalSince(lastDraw) >= interval else { return }
+        guard (force && done != lastDone) || now.timeIntervalSince(lastDraw) >= interval else { return }
         lastDraw = now
+        lastDone = done
         let elapsed = max(now.timeIntervalSince(start), 1e-6)
         let rate = Double(done) / elapsed
         var text = "\(label) \(done)"
