@@ -110,6 +110,10 @@ struct Build: ParsableCommand {
             summary = try builder.run()
         } catch let error as DatasetError {
             throw CleanExit.failure(error.description)
+        } catch {
+            // I/O failures (disk full, a vanished folder): the run cannot go on.
+            throw CleanExit.failure(
+                "build stopped: \(error)\ncommitted shards are intact; fix the cause and run the same command again to resume")
         }
         if summary.upToDate {
             print("\(options.output) is up to date (\(summary.datasetOK) ok, \(summary.datasetFailed) failed, "
