@@ -234,6 +234,21 @@ struct BuildTests {
         #expect(try DatasetVerifier(directory: data.output).run().problems == [])
     }
 
+    @Test func retryFailedAlsoFinishesAnInterruptedBuild() throws {
+        let data = try TestDataset()
+        try data.writeGoodSource(count: 8)
+        try data.write("captions.tsv", text: "image\tcaption\nnone.png\tmissing\n"
+                       + String(decoding: try FileSystem.readFile(data.sourcePath), as: UTF8.self).split(separator: "\n").dropFirst().joined(separator: "\n") + "\n")
+        let builder = DatasetBuilder(options: data.options())
+        builder.crashAfterShardRenames = 2
+        _ = try? builder.run()
+        try data.writePNG("none.png", seed: 9)
+        let retried = try DatasetBuilder(options: data.options(), retryFailed: true).run()
+        #expect(retried.datasetOK == 9)
+        #expect(retried.datasetFailed == 0)
+        #expect(try DatasetVerifier(directory: data.output).run().problems == [])
+    }
+
     @Test func keysComeFromTheKeyColumnSanitisedAndUnique() throws {
         let data = try TestDataset()
         try data.writePNG("a.png")

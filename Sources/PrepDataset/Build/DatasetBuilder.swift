@@ -141,11 +141,13 @@ public final class DatasetBuilder {
         } catch {
             throw DatasetError("cannot read source \(options.source): \(error)")
         }
-        let startRow = retryFailed ? 0 : try index.nextSourceRow()
-        let retryRows = retryFailed ? try index.failedSourceRows() : nil
-        summary.alreadyCommitted = startRow
+        // Rows before startRow are committed. --retry-failed also takes the failed ones among them
+        // (and still finishes an interrupted build).
+        let startRow = try index.nextSourceRow()
+        let retryRows = retryFailed ? try index.failedSourceRows() : []
+        summary.alreadyCommitted = startRow - retryRows.count
         state.nextShardNumber = try index.shardNames().count
-        progress?.expect(retryRows?.count ?? Self.estimatedRowCount(options).map { max(0, $0 - startRow) })
+        progress?.expect(Self.estimatedRowCount(options).map { max(0, $0 - startRow) + retryRows.count })
 
         let workers = options.workers > 0 ? options.workers : ProcessInfo.processInfo.activeProcessorCount
         let batchSize = max(8, workers * 8)
@@ -162,8 +164,7 @@ public final class DatasetBuilder {
         }
 
         while let row = reader.next() {
-            if row.index < startRow { continue }
-            if let retryRows, !retryRows.contains(row.index) { continue }
+            if row.index < startRow, !retryRows.contains(row.index) { continue }
             let (key, keyProblem) = try assignKey(row, index: index, state: &state)
             batch.append((row, key, keyProblem))
             if batch.count == batchSize {
