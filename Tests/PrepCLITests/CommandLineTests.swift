@@ -71,6 +71,47 @@ struct CommandLineTests {
         #expect(table.stdout.contains("caption dropout"))
     }
 
+    /// SIGKILL at random moments, then the same command: the dataset always ends complete, verified,
+    /// and identical to an uninterrupted build (scripts/kill-test does many more rounds in release).
+    @Test func killedBuildsResumeToTheUninterruptedResult() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let images = try FileManager.default.contentsOfDirectory(atPath: Self.examples + "/images")
+            .filter { !$0.contains("disparity") }.sorted()
+        var rows = ["image\tcaption"]
+        for i in 0..<48 { rows.append("\(Self.examples)/images/\(images[i % images.count])\tpicture \(i)") }
+        let source = directory.appendingPathComponent("source.tsv").path
+        try rows.joined(separator: "\n").write(toFile: source, atomically: true, encoding: .utf8)
+        let options = ["--source", source, "--resolution", "64", "--shard-size", "4", "--workers", "2", "--quiet"]
+        let clean = directory.appendingPathComponent("clean").path
+        #expect(try run(["build", "--out", clean] + options).status == 0)
+
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<3 {
+            let killed = directory.appendingPathComponent("killed-\(round)").path
+            let process = Process()
+            process.executableURL = Self.binary
+            process.arguments = ["build", "--out", killed] + options
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 50_000...600_000, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let resumed = try run(["build", "--out", killed] + options)
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(try run(["verify", killed, "--quiet"]).status == 0)
+            for name in try FileManager.default.contentsOfDirectory(atPath: clean + "/shards") {
+                let a = try Data(contentsOf: URL(fileURLWithPath: clean + "/shards/" + name))
+                let b = try Data(contentsOf: URL(fileURLWithPath: killed + "/shards/" + name))
+                #expect(a == b, "\(name) differs after a kill in round \(round)")
+            }
+            let stats = try run(["stats", killed, "--json"])
+            let json = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
+            #expect(json?["ok"] as? Int == 48)
+        }
+    }
+
     @Test func aChangedOptionIsRefusedWithAClearMessage() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
