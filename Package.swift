@@ -50,7 +50,12 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PrepStagesTests", dependencies: ["PrepStages"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PrepStagesTests",
+            dependencies: ["PrepStages"],
+            exclude: ["Goldens"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PrepDatasetTests", dependencies: ["PrepDataset"], swiftSettings: swiftSettings),
         .testTarget(name: "PrepCLITests", dependencies: ["prep"], swiftSettings: swiftSettings),
     ]

@@ -1,14 +1,73 @@
 import PrepImage
 
-/// What a stage may read: the record's image and, when the source has one, its depth map, both
-/// already resized and cropped to the record's training geometry (same width and height).
+/// What a stage may read: the record's image and, when the source has them, its depth map and a
+/// given soft boundary map (real HED/PiDiNet output, 1 channel), all already resized and cropped
+/// to the record's training geometry (same width and height).
 public struct StageInput: Sendable {
     public var image: Image
     public var depth: DepthMap?
+    public var boundary: Image?
 
-    public init(image: Image, depth: DepthMap? = nil) {
+    public init(image: Image, depth: DepthMap? = nil, boundary: Image? = nil) {
         self.image = image
         self.depth = depth
+        self.boundary = boundary
+    }
+}
+
+/// A conditioning image as a stage produces it: 8-bit gray or RGB, or 16-bit gray (depth).
+public enum Condition: Sendable, Equatable {
+    case image(Image)
+    case depth(DepthMap)
+
+    public var width: Int {
+        switch self {
+        case .image(let image): return image.width
+        case .depth(let depth): return depth.width
+        }
+    }
+
+    public var height: Int {
+        switch self {
+        case .image(let image): return image.height
+        case .depth(let depth): return depth.height
+        }
+    }
+
+    /// Fraction of pixels with any non-zero channel.
+    public var density: Double {
+        let pixelCount = width * height
+        guard pixelCount > 0 else { return 0 }
+        var nonZero = 0
+        switch self {
+        case .image(let image):
+            image.pixels.withUnsafeBufferPointer { pixels in
+                var i = 0
+                while i < pixels.count {
+                    var any = false
+                    for c in 0..<image.channels where pixels[i + c] != 0 { any = true }
+                    if any { nonZero += 1 }
+                    i += image.channels
+                }
+            }
+        case .depth(let depth):
+            for value in depth.values where value != 0 { nonZero += 1 }
+        }
+        return Double(nonZero) / Double(pixelCount)
+    }
+}
+
+/// The kind of image a stage writes, for placeholders.
+public enum ConditionKind: Sendable {
+    case gray, rgb, gray16
+
+    /// All zeros (black) of this kind.
+    public func blank(width: Int, height: Int) -> Condition {
+        switch self {
+        case .gray: return .image(Image(width: width, height: height, channels: 1))
+        case .rgb: return .image(Image(width: width, height: height, channels: 3))
+        case .gray16: return .depth(DepthMap(width: width, height: height, values: [UInt16](repeating: 0, count: width * height)))
+        }
     }
 }
 
@@ -19,60 +78,68 @@ public enum StageParameter: Sendable, Equatable {
     case double(Double)
     case string(String)
     case bool(Bool)
-
-    /// The value as a JSON-compatible Foundation-free scalar, for encoders.
-    public var numericValue: Double? {
-        switch self {
-        case .int(let value): return Double(value)
-        case .double(let value): return value
-        case .bool(let value): return value ? 1 : 0
-        case .string: return nil
-        }
-    }
 }
 
 /// What a stage produced for one record.
 public struct StageResult: Sendable {
-    /// The conditioning image, the record's size, 1 (gray) or 3 (RGB) channels. Written as `KEY.<stage>.png`.
-    public var condition: Image
-    /// Parameter name -> value. Every run of a stage reports the same names.
+    /// The conditioning image, the record's size. Written as `KEY.<stage>.png`.
+    public var condition: Condition
+    /// Parameter name -> value. Every run of a stage reports the same names and types.
     public var parameters: [String: StageParameter]
 
-    public init(condition: Image, parameters: [String: StageParameter]) {
+    public init(condition: Condition, parameters: [String: StageParameter]) {
         self.condition = condition
         self.parameters = parameters
     }
+
+    public init(condition: Image, parameters: [String: StageParameter]) {
+        self.init(condition: .image(condition), parameters: parameters)
+    }
 }
 
-/// Raised by a stage that cannot run on a record; the record fails with this reason.
+/// Raised by a stage that cannot run on a record, or by a bad option; a record fails with it.
 public struct StageError: Error, CustomStringConvertible, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
 
 /// A conditioning stage: a value holding its options, and a function from a record's images to one
-/// condition image. No file I/O, no global state; randomness only from the record's generator.
+/// condition image. No file I/O, no global state; randomness only from the record's generator,
+/// which is seeded by (seed, record key, stage name).
 public protocol ConditionStage: Sendable {
     /// The stage's name: the member suffix (`KEY.<name>.png`) and the `--stages` word.
     var name: String { get }
     /// Whether the stage reads the record's depth map. A record without one gets the stage's
-    /// placeholder (see `placeholder(width:height:)`) and the stage is recorded as skipped.
+    /// placeholder (all black) and the stage is recorded as skipped.
     var needsDepth: Bool { get }
-    /// Channels of the condition image: 1 or 3.
-    var outputChannels: Int { get }
+    /// What the condition image is.
+    var outputKind: ConditionKind { get }
     /// The parameters `run` reports, with the neutral values a skipped record lists instead.
     /// JSON loaders (HF `datasets`, pyarrow) infer one type per field from the first records, so a
     /// skipped record must carry values of the same types, never null.
     var skippedParameters: [String: StageParameter] { get }
+    /// Every option as (name, canonical value text), sorted by name: part of the dataset's
+    /// fingerprint and of its manifest (`[stages.<name>]`).
+    var options: [(name: String, value: String)] { get }
+    /// Sets an option from its text form (a manifest value or a command-line `--set`).
+    /// Throws a `StageError` naming the option and the accepted values.
+    mutating func setOption(_ name: String, to value: String) throws
 
     func run(_ input: StageInput, random: inout RecordRandom) throws -> StageResult
 }
 
 extension ConditionStage {
-    /// The image written for a record the stage skipped: all zeros (black), the record's size.
-    /// Every record of a dataset keeps the same members (HF `datasets` requires it); the index and
-    /// the JSON member say the stage was skipped and why, so loaders can filter such records.
-    public func placeholder(width: Int, height: Int) -> Image {
-        Image(width: width, height: height, channels: outputChannels)
+    public var needsDepth: Bool { false }
+    public var options: [(name: String, value: String)] { [] }
+
+    public mutating func setOption(_ name: String, to value: String) throws {
+        throw StageError("stage \(self.name) has no option '\(name)'")
+    }
+
+    /// The image written for a record the stage skipped: all zeros, the record's size. Every record
+    /// of a dataset keeps the same members (HF `datasets` requires it); the index and the JSON
+    /// member say the stage was skipped and why, so loaders can filter such records.
+    public func placeholder(width: Int, height: Int) -> Condition {
+        outputKind.blank(width: width, height: height)
     }
 }

@@ -27,6 +27,8 @@ struct Build: ParsableCommand {
     var depthColumn: String?
     @Option(name: .customLong("key-col"), help: "Column holding record keys (default: key; else row numbers).")
     var keyColumn: String?
+    @Option(name: .customLong("boundary-col"), help: "Column holding given soft boundary maps for scribble (default: boundary).")
+    var boundaryColumn: String?
 
     @Option(name: .customLong("out"), help: "Dataset folder (default: dataset).")
     var output: String?
@@ -46,6 +48,11 @@ struct Build: ParsableCommand {
 
     @Option(help: "Comma-separated condition stages, or 'auto' (default: every stage whose input the source has).")
     var stages: String?
+    @OptionGroup var stageSettings: StageSettings
+    @Option(name: .customLong("hough-min-lines"), help: "Fail records with fewer Hough lines (hough.min_lines; ControlNet 1.1 kept > 16).")
+    var houghMinLines: Int?
+    @Option(name: .customLong("scribble-augment"), help: "paper (the paper's random augmentations) or none (scribble.augment).")
+    var scribbleAugment: String?
     @Option(help: "Seed of every random choice (default: 0).")
     var seed: UInt64?
     @Option(name: .customLong("caption-dropout"), help: "Probability that a record's caption is marked dropped (default: 0.5).")
@@ -78,6 +85,7 @@ struct Build: ParsableCommand {
         if let captionColumn { options.columns.caption = captionColumn }
         if let depthColumn { options.columns.depth = depthColumn }
         if let keyColumn { options.columns.key = keyColumn }
+        if let boundaryColumn { options.columns.boundary = boundaryColumn }
         if let output { options.output = output }
         if let shardSize { options.shardSize = shardSize }
         if let imageFormat { options.imageFormat = try BuildManifest.imageFormat(imageFormat) }
@@ -93,6 +101,11 @@ struct Build: ParsableCommand {
                 $0.trimmingCharacters(in: .whitespaces)
             }
         }
+        for (stage, settings) in try stageSettings.parsed() {
+            options.stageOptions[stage, default: [:]].merge(settings) { $1 }
+        }
+        if let houghMinLines { options.stageOptions["hough", default: [:]]["min_lines"] = String(houghMinLines) }
+        if let scribbleAugment { options.stageOptions["scribble", default: [:]]["augment"] = scribbleAugment }
         if let seed { options.seed = seed }
         if let captionDropout { options.captionDropout = captionDropout }
         if let workers { options.workers = workers }

@@ -195,11 +195,12 @@ struct BuildTests {
         let index = try DatasetIndex(path: options.output + "/index.sqlite", readOnly: true)
         let location = try #require(try index.location(key: "000000000", member: "depth.png"))
         let bytes = try FileSystem.readBytes(path: options.output + "/shards/" + location.shard, offset: location.offset, count: location.size)
-        let condition = try ImageDecoder.decode(bytes)
-        #expect(condition.width == 64 && condition.height == 64)
-        // Center crop of a horizontal ramp: darkest at the left, brightest at the right, min-max normalised.
-        let row = (0..<64).map { Int(condition.pixels[(32 * 64 + $0) * 3]) }
-        #expect(row.first! < 10 && row.last! > 245)
+        // Exactly the image's geometry: 120x80 -> 96x64, center crop 64x64 at x = 16.
+        let stored = try ImageDecoder.decodeDepth(bytes)
+        let geometry = ResizeGeometry(sourceWidth: 120, sourceHeight: 80, resolution: 64, crop: .center)
+        #expect(geometry.cropX == 16)
+        #expect(stored == Resizer.resize(depth, to: geometry))
+        let row = (0..<64).map { Int(stored.values[32 * 64 + $0]) }
         #expect(zip(row, row.dropFirst()).allSatisfy { $0 <= $1 })
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PrepImage
+import PrepStages
 
 /// Run manifests: a TOML file holding every option of a build (`manifests/build-512.toml`).
 /// `prep build --manifest FILE` applies it over the defaults; command-line options then override
@@ -43,6 +44,7 @@ public enum BuildManifest {
                 if let value = try reader.string("caption_col") { options.columns.caption = value }
                 if let value = try reader.string("depth_col") { options.columns.depth = value }
                 if let value = try reader.string("key_col") { options.columns.key = value }
+                if let value = try reader.string("boundary_col") { options.columns.boundary = value }
             case "output":
                 if let value = try reader.string("dir") { options.output = value }
                 if let value = try reader.int("shard_size") { options.shardSize = value }
@@ -74,12 +76,34 @@ public enum BuildManifest {
                     options.seed = UInt64(value)
                 }
                 if let value = try reader.double("caption_dropout") { options.captionDropout = value }
+                // [stages.NAME] tables: that stage's options.
+                for (name, value) in table {
+                    guard let stageTable = value.table else { continue }
+                    reader.consumed.insert(name)
+                    guard StageCatalog.names.contains(name) else {
+                        throw DatasetError("unknown stage [stages.\(name)]; stages: \(StageCatalog.names.joined(separator: ", "))")
+                    }
+                    for (option, optionValue) in stageTable {
+                        options.stageOptions[name, default: [:]][option] = try Self.text(of: optionValue, key: "stages.\(name).\(option)")
+                    }
+                }
             case "run":
                 if let value = try reader.int("workers") { options.workers = value }
             default:
                 throw DatasetError("unknown section [\(section)]; sections are source, output, image, stages, run")
             }
             try reader.rejectUnknownKeys()
+        }
+    }
+
+    /// A scalar manifest value as the text stage options parse.
+    static func text(of value: TOMLValue, key: String) throws -> String {
+        switch value {
+        case .string(let text): return text
+        case .integer(let number): return String(number)
+        case .float(let number): return String(number)
+        case .bool(let flag): return String(flag)
+        default: throw DatasetError("\(key) must be a string, number or boolean")
         }
     }
 
@@ -108,6 +132,14 @@ public enum BuildManifest {
             return "\"\(escaped)\""
         }
         let stages = options.stages.map { "[" + $0.map(quoted).joined(separator: ", ") + "]" } ?? "\"auto\""
+        // Every option of every stage (the enabled ones, or all when auto), defaults included.
+        var stageSections = ""
+        for name in options.stages ?? StageCatalog.names {
+            guard let stage = try? options.stage(named: name), !stage.options.isEmpty else { continue }
+            stageSections += "[stages.\(name)]\n"
+            for (option, value) in stage.options { stageSections += "\(option) = \(quoted(value))\n" }
+            stageSections += "\n"
+        }
         return """
             # The effective options of a `prep build` (defaults < manifest < command line).
             # Rebuild with: prep build --manifest THIS_FILE
@@ -119,6 +151,7 @@ public enum BuildManifest {
             caption_col = \(quoted(options.columns.caption))
             depth_col = \(quoted(options.columns.depth))
             key_col = \(quoted(options.columns.key))
+            boundary_col = \(quoted(options.columns.boundary))
 
             [output]
             dir = \(quoted(options.output))
@@ -137,7 +170,7 @@ public enum BuildManifest {
             seed = \(options.seed)
             caption_dropout = \(options.captionDropout)
 
-            [run]
+            \(stageSections)[run]
             workers = \(options.workers)
 
             """

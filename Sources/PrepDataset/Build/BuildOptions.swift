@@ -24,6 +24,9 @@ public struct BuildOptions: Equatable, Sendable {
     // [stages]
     /// Condition stages to run, in catalog order; nil = every stage whose input column the source has.
     public var stages: [String]? = nil
+    /// Stage options over their defaults: stage name -> option name -> value text
+    /// (`--set canny.low=60..150`, or `[stages.canny]` in a manifest).
+    public var stageOptions: [String: [String: String]] = [:]
     public var seed: UInt64 = 0
     public var captionDropout: Double = 0.5
 
@@ -45,7 +48,21 @@ public struct BuildOptions: Equatable, Sendable {
         try require(maxPixels >= 1, "--max-pixels must be positive (got \(maxPixels))")
         try require((0...1).contains(captionDropout), "--caption-dropout must be in 0...1 (got \(captionDropout))")
         try require(workers >= 0, "--workers must be 0 (all cores) or more (got \(workers))")
-        for name in stages ?? [] { _ = try StageCatalog.stage(named: name) }
+        for name in (stages ?? []) where !StageCatalog.names.contains(name) {
+            throw DatasetError("--stages: unknown stage '\(name)'; known stages: \(StageCatalog.names.joined(separator: ", "))")
+        }
+        for (name, options) in stageOptions {
+            do {
+                _ = try StageCatalog.stage(named: name, options: options)
+            } catch {
+                throw DatasetError("\(error)")
+            }
+        }
+    }
+
+    /// The configured stage called `name`.
+    public func stage(named name: String) throws -> any ConditionStage {
+        try StageCatalog.stage(named: name, options: stageOptions[name] ?? [:])
     }
 
     /// The member extension of the record's image.
@@ -60,6 +77,7 @@ public struct BuildOptions: Equatable, Sendable {
             ("source.caption_col", columns.caption),
             ("source.depth_col", columns.depth),
             ("source.key_col", columns.key),
+            ("source.boundary_col", columns.boundary),
             ("output.shard_size", String(shardSize)),
             ("output.image_format", imageMember),
             ("output.jpeg_quality", String(jpegQuality)),
@@ -70,6 +88,8 @@ public struct BuildOptions: Equatable, Sendable {
             ("stages.enabled", (stages ?? ["auto"]).joined(separator: ",")),
             ("stages.seed", String(seed)),
             ("stages.caption_dropout", String(captionDropout)),
-        ]
+        ] + (stages ?? []).flatMap { name in
+            ((try? stage(named: name))?.options ?? []).map { ("stages.\(name).\($0.name)", $0.value) }
+        }
     }
 }

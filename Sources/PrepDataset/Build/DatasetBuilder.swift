@@ -100,7 +100,7 @@ public final class DatasetBuilder {
         var summary = BuildSummary()
         var state = RunState(builder: RecordBuilder(
             options: options,
-            stages: try (options.stages ?? []).map(StageCatalog.stage(named:)),
+            stages: try (options.stages ?? []).map(options.stage(named:)),
             sourceDirectory: Self.directory(of: options.source)))
         do {
             try process(options: options, index: index, runID: runID, state: &state, summary: &summary)

@@ -71,6 +71,11 @@ struct RecordBuilder: Sendable {
                 depthProblem = "\(error)"
             }
         }
+        // A given soft boundary map (for scribble) replaces the computed one; a bad one fails the record.
+        var boundary: Image?
+        if let path = row.fields[options.columns.boundary], !path.isEmpty, stages.contains(where: { $0.name == "scribble" }) {
+            boundary = try loadBoundary(path, imageWidth: original.width, imageHeight: original.height, geometry: geometry)
+        }
 
         let dropped = CaptionDropout(probability: options.captionDropout).isDropped(seed: options.seed, key: key)
         record.sample.captionDropped = dropped
@@ -78,7 +83,7 @@ struct RecordBuilder: Sendable {
         var stageJSON: [String: Any] = [:]
         var conditions: [(name: String, bytes: [UInt8])] = []
         for stage in stages {
-            var condition: Image
+            var condition: Condition
             var parameters: [String: Any] = [:]
             var skipReason: String?
             if stage.needsDepth, depth == nil {
@@ -89,14 +94,14 @@ struct RecordBuilder: Sendable {
                 var random = RecordRandom(seed: options.seed, key: key, stream: stage.name)
                 let result: StageResult
                 do {
-                    result = try stage.run(StageInput(image: image, depth: depth), random: &random)
+                    result = try stage.run(StageInput(image: image, depth: depth, boundary: boundary), random: &random)
                 } catch {
                     throw RecordFailure("stage \(stage.name): \(error)")
                 }
                 condition = result.condition
                 for (name, value) in result.parameters { parameters[name] = Self.jsonValue(value) }
             }
-            let density = Self.density(of: condition)
+            let density = condition.density
             let parametersJSON = try Self.json(parameters)
             record.stages.append(StageRow(
                 key: key, stage: stage.name, skipReason: skipReason, density: density,
@@ -183,9 +188,31 @@ struct RecordBuilder: Sendable {
         return Resizer.resize(depth, to: geometry)
     }
 
-    private func encodePNG(_ image: Image) throws -> [UInt8] {
+    /// A user's soft boundary map (gray, 0..255, the image's size), resized like the image.
+    private func loadBoundary(_ path: String, imageWidth: Int, imageHeight: Int, geometry: ResizeGeometry) throws -> Image {
+        let bytes = try readInput(path, what: "boundary map")
+        let decoded: Image
         do {
-            return try PNGCodec.encode(image, compressionLevel: options.pngCompression)
+            decoded = try ImageDecoder.decode(bytes, options: DecodeOptions(maxPixels: options.maxPixels))
+        } catch let error as ImageError {
+            throw RecordFailure(Self.reason(for: error, path: path, what: "boundary map"))
+        }
+        guard decoded.width == imageWidth, decoded.height == imageHeight else {
+            throw RecordFailure(
+                "boundary map size mismatch: \(path) is \(decoded.width)x\(decoded.height), the image is \(imageWidth)x\(imageHeight)")
+        }
+        let resized = Resizer.resize(decoded, to: geometry)
+        var gray = Image(width: resized.width, height: resized.height, channels: 1)
+        for i in 0..<(gray.width * gray.height) { gray.pixels[i] = resized.pixels[3 * i] }
+        return gray
+    }
+
+    private func encodePNG(_ condition: Condition) throws -> [UInt8] {
+        do {
+            switch condition {
+            case .image(let image): return try PNGCodec.encode(image, compressionLevel: options.pngCompression)
+            case .depth(let depth): return try PNGCodec.encode(depth, compressionLevel: options.pngCompression)
+            }
         } catch {
             throw RecordFailure("encoding failed: \(error)")
         }
@@ -200,25 +227,6 @@ struct RecordBuilder: Sendable {
         case .corrupt: return "corrupt \(what): \(path): \(error)"
         case .encodingFailed: return "decoding failed: \(path): \(error)"
         }
-    }
-
-    /// Fraction of pixels with any non-zero channel.
-    static func density(of image: Image) -> Double {
-        let pixelCount = image.width * image.height
-        guard pixelCount > 0 else { return 0 }
-        var nonZero = 0
-        image.pixels.withUnsafeBufferPointer { pixels in
-            if image.channels == 1 {
-                for value in pixels where value != 0 { nonZero += 1 }
-            } else {
-                var i = 0
-                while i < pixels.count {
-                    if pixels[i] != 0 || pixels[i + 1] != 0 || pixels[i + 2] != 0 { nonZero += 1 }
-                    i += image.channels
-                }
-            }
-        }
-        return Double(nonZero) / Double(pixelCount)
     }
 
     static func jsonValue(_ value: StageParameter) -> Any {

@@ -9,12 +9,16 @@ public struct SourceColumns: Equatable, Sendable, Codable {
     public var depth = "depth"
     /// Optional stable key for the record.
     public var key = "key"
+    /// Optional path of a soft boundary map (real HED/PiDiNet output) for the scribble stage.
+    public var boundary = "boundary"
 
-    public init(image: String = "image", caption: String = "caption", depth: String = "depth", key: String = "key") {
+    public init(image: String = "image", caption: String = "caption", depth: String = "depth", key: String = "key",
+                boundary: String = "boundary") {
         self.image = image
         self.caption = caption
         self.depth = depth
         self.key = key
+        self.boundary = boundary
     }
 }
 
