@@ -44,6 +44,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Per-stage timings for bench/stages (release builds only make sense).
+        .executableTarget(name: "prep-bench", dependencies: ["PrepImage", "PrepStages"], swiftSettings: swiftSettings),
+
         .testTarget(
             name: "PrepImageTests",
             dependencies: ["PrepImage"],

@@ -1,0 +1,98 @@
+// prep-bench: per-stage timings of prep's condition stages, single thread, release build.
+//
+//   prep-bench prepare IMAGES_DIR OUT_DIR [RESOLUTION]   resize every PNG/JPEG photo (and the one
+//                                                       depth map) to RESOLUTION x RESOLUTION, as
+//                                                       a build does, into OUT_DIR
+//   prep-bench stages OUT_DIR [REPEATS]                  time every stage on OUT_DIR's images;
+//                                                       prints one JSON object per stage
+//
+// bench/stages runs this and the same operations in OpenCV (bench/opencv_stages.py) on the same
+// files and prints the ratios.
+import Foundation
+import PrepImage
+import PrepStages
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data(("prep-bench: " + message + "\n").utf8))
+    exit(2)
+}
+
+func files(in directory: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted().map { directory + "/" + $0 }
+}
+
+func read(_ path: String) -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else { fail("cannot read \(path)") }
+    return Array(data)
+}
+
+func write(_ bytes: [UInt8], to path: String) {
+    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { fail("cannot write \(path)") }
+}
+
+/// Stage configurations matching the OpenCV side: fixed thresholds, no random augmentation.
+func benchmarkStage(_ name: String) throws -> any ConditionStage {
+    switch name {
+    case "canny": return try StageCatalog.stage(named: name, options: ["low": "100..100", "gap": "100", "high_max": "200"])
+    case "scribble": return try StageCatalog.stage(named: name, options: ["augment": "none"])
+    default: return try StageCatalog.stage(named: name)
+    }
+}
+
+func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else { fail("usage: prep-bench prepare IMAGES_DIR OUT_DIR [RESOLUTION] | prep-bench stages DIR [REPEATS]") }
+
+switch arguments[1] {
+case "prepare":
+    guard arguments.count >= 4 else { fail("usage: prep-bench prepare IMAGES_DIR OUT_DIR [RESOLUTION]") }
+    let resolution = arguments.count > 4 ? Int(arguments[4]) ?? 512 : 512
+    let out = arguments[3]
+    try? FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    for path in files(in: arguments[2]) where path.hasSuffix(".png") || path.hasSuffix(".jpg") {
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let bytes = read(path)
+        if name.contains("disparity") || name.contains("depth") {
+            let depth = try ImageDecoder.decodeDepth(bytes)
+            let geometry = ResizeGeometry(sourceWidth: depth.width, sourceHeight: depth.height, resolution: resolution, crop: .center)
+            write(try PNGCodec.encode(Resizer.resize(depth, to: geometry)), to: "\(out)/depth-\(name).png")
+        } else {
+            let image = try ImageDecoder.decode(bytes)
+            let geometry = ResizeGeometry(sourceWidth: image.width, sourceHeight: image.height, resolution: resolution, crop: .center)
+            write(try PNGCodec.encode(Resizer.resize(image, to: geometry)), to: "\(out)/image-\(name).png")
+        }
+    }
+case "stages":
+    let directory = arguments[2]
+    let repeats = arguments.count > 3 ? Int(arguments[3]) ?? 20 : 20
+    let all = files(in: directory)
+    let images = try all.filter { $0.contains("/image-") }.map { try ImageDecoder.decode(read($0)) }
+    let depths = try all.filter { $0.contains("/depth-") }.map { try ImageDecoder.decodeDepth(read($0)) }
+    guard !images.isEmpty else { fail("no image-*.png in \(directory): run prep-bench prepare first") }
+    for name in StageCatalog.names {
+        let stage = try benchmarkStage(name)
+        let inputs: [StageInput] = stage.needsDepth
+            ? depths.map { StageInput(image: Image(width: $0.width, height: $0.height, channels: 3), depth: $0) }
+            : images.map { StageInput(image: $0) }
+        guard !inputs.isEmpty else { continue }
+        var perImage: [Double] = []
+        for input in inputs {
+            var times: [Double] = []
+            for round in 0..<(repeats + 2) {
+                var random = RecordRandom(seed: 0, key: "bench", stream: name)
+                let ms = try milliseconds { _ = try? stage.run(input, random: &random) }
+                if round >= 2 { times.append(ms) }  // two warm-up runs
+            }
+            perImage.append(times.sorted()[times.count / 2])
+        }
+        let mean = perImage.reduce(0, +) / Double(perImage.count)
+        print("{\"stage\": \"\(name)\", \"images\": \(inputs.count), \"ms\": \(String(format: "%.3f", mean))}")
+    }
+default:
+    fail("unknown command \(arguments[1])")
+}
