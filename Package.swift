@@ -59,7 +59,11 @@ let package = Package(
             exclude: ["Goldens"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PrepDatasetTests", dependencies: ["PrepDataset"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PrepDatasetTests",
+            dependencies: ["PrepDataset", "PrepImage", "PrepStages"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PrepCLITests", dependencies: ["prep"], swiftSettings: swiftSettings),
     ]
 )

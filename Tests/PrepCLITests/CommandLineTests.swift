@@ -112,6 +112,30 @@ struct CommandLineTests {
         }
     }
 
+    @Test func annotateRunsOneStageOnOneFile() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let depth = Self.examples + "/images/motorcycle_disparity.png"
+        let out = directory.appendingPathComponent("normal.png").path
+        let normal = try run(["annotate", "normal", depth, out, "--set", "normal.background_threshold=0.4"])
+        #expect(normal.status == 0, "\(normal.stderr)")
+        #expect(normal.stdout.hasPrefix("{\"background_fraction\": "))
+        #expect(FileManager.default.fileExists(atPath: out))
+
+        let resized = try run(["annotate", "depth", depth, out, "--resolution", "128"])
+        #expect(resized.status == 0, "\(resized.stderr)")
+
+        let unknown = try run(["annotate", "sketch", depth, out])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("unknown stage 'sketch'"))
+        let badOption = try run(["annotate", "normal", depth, out, "--set", "normal.background_threshold=7"])
+        #expect(badOption.status == 1)
+        #expect(badOption.stderr.contains("normal.background_threshold"))
+        let missing = try run(["annotate", "normal", "/nonexistent.png", out])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("input not found"))
+    }
+
     @Test func aChangedOptionIsRefusedWithAClearMessage() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -121,6 +145,9 @@ struct CommandLineTests {
         let changed = try run(["build", "--source", source, "--out", out, "--resolution", "64", "--seed", "3", "--quiet"])
         #expect(changed.status == 1)
         #expect(changed.stderr.contains("stages.seed: dataset has 0, this run asks for 3"))
+        let stageOption = try run(["build", "--source", source, "--out", out, "--resolution", "64", "--set", "normal.a=1", "--quiet"])
+        #expect(stageOption.status == 1)
+        #expect(stageOption.stderr.contains("stages.normal.a: dataset has 6.283185307179586, this run asks for 1.0"))
     }
 
     @Test func badInvocationsFailWithAMessage() throws {

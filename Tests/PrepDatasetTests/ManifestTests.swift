@@ -1,3 +1,4 @@
+import PrepStages
 import Testing
 @testable import PrepDataset
 
@@ -7,9 +8,14 @@ struct ManifestTests {
         var options = BuildOptions()
         options.resolution = 1  // proves the manifest sets it back
         try BuildManifest.apply(fileAt: path, to: &options)
-        var defaults = BuildOptions()
-        defaults.resolution = 512
-        #expect(options == defaults)
+        // Every stage section lists exactly that stage's default options.
+        #expect(Set(options.stageOptions.keys) == Set(StageCatalog.names.filter { (try? StageCatalog.stage(named: $0).options.isEmpty) == false }))
+        for (name, values) in options.stageOptions {
+            let defaults = try StageCatalog.stage(named: name).options
+            #expect(Dictionary(uniqueKeysWithValues: defaults.map { ($0.name, $0.value) }) == values, "[stages.\(name)]")
+        }
+        options.stageOptions = [:]
+        #expect(options == BuildOptions())
     }
 
     @Test func renderedManifestReadsBackToTheSameOptions() throws {
