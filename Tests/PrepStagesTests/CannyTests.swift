@@ -29,6 +29,8 @@ enum CannyHoughFixtures {
             let name, source: String
             let width, height: Int
             let input_fnv1a64: String
+            /// HoughLinesP's lengths: the stage's defaults scaled to the image.
+            let min_line_length, max_line_gap: Int
             let edges, lines: String
             let segments: [[Int]]
         }

@@ -23,7 +23,9 @@ Outputs (1-channel 0/255 images are written as 1-bit PNGs; prep's decoder reads 
   samples (so a test knows it decoded the same pixels) and, per (low, high) pair, the golden file.
   canny/NAME_LOW_HIGH.png = cv2.Canny(input, LOW, HIGH).
 - hough/manifest.json: per case the Canny(50, 200) edge file, the HoughLinesP(rho 1, theta pi/180,
-  threshold 50, minLineLength 50, maxLineGap 10) segments in OpenCV's order, and the rendering.
+  threshold 50, minLineLength, maxLineGap) segments in OpenCV's order, and the rendering. The two
+  lengths are the hough stage's defaults (50 and 10 at 512 px) scaled as the stage scales them:
+  floor(length * min(width, height) / 512 + 0.5); they are recorded per case.
   hough/NAME_edges.png = cv2.Canny(input, 50, 200); hough/NAME_lines.png = each segment drawn
   with cv2.line(out, p0, p1, 255, 1) on black (LINE_8).
 - hough/line_tiles.png with the segments of manifest["line_tiles"]: tile k (200x150, stacked
@@ -31,6 +33,7 @@ Outputs (1-channel 0/255 images are written as 1-bit PNGs; prep's decoder reads 
   the canvas, so the tiles also pin down OpenCV's clipping.
 """
 import json
+import math
 import os
 
 import cv2
@@ -80,6 +83,11 @@ def synthetic_cases():
         "large": (2000, 1500, 3, lambda x, y, c: (((x - 1000) ** 2 + (y - 750) ** 2) // 20000) % 2 * 150 + 50 + 20 * c
                   + ((x // 250 + y // 250) % 2) * 30),
     }
+
+
+def scaled_length(length, short_side):
+    """The hough stage's scaling of a length given at 512 px (rounded half up)."""
+    return int(math.floor(length * short_side / 512 + 0.5))
 
 
 def decode_like_prep(path):
@@ -157,14 +165,18 @@ def main():
         if not (source.startswith("examples:") or name == "grid"):
             continue
         edges = cv2.Canny(image, HOUGH["canny_low"], HOUGH["canny_high"])
+        short_side = min(image.shape[0], image.shape[1])
+        min_line_length = scaled_length(HOUGH["min_line_length"], short_side)
+        max_line_gap = scaled_length(HOUGH["max_line_gap"], short_side)
         lines = cv2.HoughLinesP(edges, HOUGH["rho"], np.pi / 180 * HOUGH["theta_degrees"], HOUGH["threshold"],
-                                minLineLength=HOUGH["min_line_length"], maxLineGap=HOUGH["max_line_gap"])
+                                minLineLength=min_line_length, maxLineGap=max_line_gap)
         segments = [] if lines is None else [[int(v) for v in line] for line in np.asarray(lines).reshape(-1, 4)]
         height, width = edges.shape
         write_bilevel(os.path.join(hough_dir, f"{name}_edges.png"), edges)
         write_bilevel(os.path.join(hough_dir, f"{name}_lines.png"), render(segments, width, height))
         hough_cases.append({
             "name": name, "source": source, "width": width, "height": height, "input_fnv1a64": fnv1a64(image),
+            "min_line_length": min_line_length, "max_line_gap": max_line_gap,
             "edges": f"{name}_edges.png", "lines": f"{name}_lines.png", "segments": segments,
         })
 

@@ -1,0 +1,97 @@
+import PrepImage
+
+/// The hough condition (ControlNet's "Hough lines"/M-LSD model): straight segments found by the
+/// classical pipeline of OpenCV's tutorial, drawn like the annotator draws them.
+///
+/// 1. `Canny.edges(image, canny_low, canny_high)` (defaults 50 / 200).
+/// 2. `ProbabilisticHough.segments` (`cv2.HoughLinesP`) with `rho` pixels (1), `theta` degrees (1),
+///    `threshold` votes (50), `min_line_length` (50) and `max_line_gap` (10); the two lengths are
+///    given for a 512-pixel image and scaled by `min(width, height) / 512`, rounded to the nearest
+///    integer (halves away from zero). The point order comes from the record's generator.
+/// 3. `LineRenderer.draw`: each segment as `cv2.line(out, p0, p1, 255, 1)` on black.
+///
+/// A record with fewer than `min_lines` segments (default 0: no limit) fails with
+/// "found N lines, fewer than min_lines M" (ControlNet 1.1 kept images with more than 16 lines).
+/// Parameter recorded: `lines` (`.int`), the number of segments drawn.
+// reference: lllyasviel/ControlNet annotator/mlsd (cv2.line(img, p0, p1, 255, 1) per segment)
+// reference: OpenCV tutorial "Hough Line Transform" (Canny(50, 200), HoughLinesP(1, pi/180, 50, 50, 10))
+public struct HoughStage: ConditionStage {
+    public let name = "hough"
+    public let outputKind = ConditionKind.gray
+    public let skippedParameters: [String: StageParameter] = ["lines": .int(0)]
+
+    /// The resolution at which `minLineLength` and `maxLineGap` are given.
+    public static let referenceSize = 512
+
+    public var cannyLow = 50
+    public var cannyHigh = 200
+    public var rho = 1.0
+    /// Angle resolution in degrees.
+    public var thetaDegrees = 1.0
+    public var threshold = 50
+    public var minLineLength = 50
+    public var maxLineGap = 10
+    public var minLines = 0
+
+    public init() {}
+
+    public var options: [(name: String, value: String)] {
+        [
+            ("canny_high", String(cannyHigh)),
+            ("canny_low", String(cannyLow)),
+            ("max_line_gap", String(maxLineGap)),
+            ("min_line_length", String(minLineLength)),
+            ("min_lines", String(minLines)),
+            ("rho", String(rho)),
+            ("theta", String(thetaDegrees)),
+            ("threshold", String(threshold)),
+        ]
+    }
+
+    public mutating func setOption(_ name: String, to value: String) throws {
+        switch name {
+        case "canny_low": cannyLow = try StageOption.int(value, option: name, in: 0...CannyStage.largestMagnitude)
+        case "canny_high": cannyHigh = try StageOption.int(value, option: name, in: 0...CannyStage.largestMagnitude)
+        case "rho": rho = try StageOption.double(value, option: name, in: 0.1...100)
+        case "theta": thetaDegrees = try StageOption.double(value, option: name, in: 0.01...90)
+        case "threshold": threshold = try StageOption.int(value, option: name, in: 1...1_000_000)
+        case "min_line_length": minLineLength = try StageOption.int(value, option: name, in: 0...100_000)
+        case "max_line_gap": maxLineGap = try StageOption.int(value, option: name, in: 0...100_000)
+        case "min_lines": minLines = try StageOption.int(value, option: name, in: 0...1_000_000)
+        default:
+            let names = options.map(\.name).joined(separator: ", ")
+            throw StageError("stage hough has no option '\(name)'; options: \(names)")
+        }
+    }
+
+    /// A length given at `referenceSize` scaled to an image whose shorter side is `shortSide`.
+    public static func scaledLength(_ length: Int, shortSide: Int) -> Int {
+        Int((Double(length) * Double(shortSide) / Double(referenceSize)).rounded())
+    }
+
+    /// The segments of one record (before drawing).
+    public func segments(of image: Image, random: inout RecordRandom) -> [LineSegment] {
+        segments(of: image, order: &random)
+    }
+
+    /// The segments with any point order (`OpenCVRandom` gives exactly OpenCV's).
+    func segments<Order: HoughPointOrder>(of image: Image, order: inout Order) -> [LineSegment] {
+        let edges = Canny.edges(image, low: Double(cannyLow), high: Double(cannyHigh))
+        let shortSide = min(image.width, image.height)
+        return ProbabilisticHough.segments(
+            edges: edges, rho: rho, theta: thetaDegrees * .pi / 180, threshold: threshold,
+            minLineLength: Self.scaledLength(minLineLength, shortSide: shortSide),
+            maxLineGap: Self.scaledLength(maxLineGap, shortSide: shortSide),
+            order: &order
+        )
+    }
+
+    public func run(_ input: StageInput, random: inout RecordRandom) throws -> StageResult {
+        let found = segments(of: input.image, random: &random)
+        if found.count < minLines {
+            throw StageError("found \(found.count) lines, fewer than min_lines \(minLines)")
+        }
+        let drawing = LineRenderer.draw(found, width: input.image.width, height: input.image.height)
+        return StageResult(condition: drawing, parameters: ["lines": .int(found.count)])
+    }
+}

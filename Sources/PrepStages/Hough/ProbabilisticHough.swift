@@ -1,0 +1,180 @@
+import Foundation
+import PrepImage
+
+/// The progressive probabilistic Hough transform of OpenCV's `cv2.HoughLinesP`, step for step:
+///
+/// 1. Collect the non-zero pixels of the edge map (row-major) and mark them in a mask.
+/// 2. Repeatedly pick a random remaining point (swap-remove). Skip it if a previous segment
+///    already consumed it; else vote for every angle bin `n` at
+///    `r = round_half_even(x * cos_n + y * sin_n) + (numrho - 1) / 2` (float arithmetic, with
+///    `cos_n = float(cos(n * theta) / rho)`), remembering the first bin that reaches the
+///    largest count.
+/// 3. If that count reaches `threshold`, walk from the point along the bin's line in both
+///    directions in 16-bit fixed point (one pixel per step along the major axis), tolerating up to
+///    `maxLineGap` consecutive pixels outside the mask, and stop at the image border; the last mask
+///    pixels met are the ends.
+/// 4. Walk again to the ends, clearing the mask; if the segment spans at least `minLineLength`
+///    along x or y, also withdraw its points' votes and report it.
+///
+/// Determinism: OpenCV draws the point order from a `cv::RNG` with the fixed seed `(uint64)-1`,
+/// so its output depends on nothing but the image; prep draws it from the record's generator
+/// (`RecordRandom`: seed, record key, stage name), so different records get independent orders and
+/// a dataset is reproducible from its seed. Segments therefore differ from OpenCV's in which
+/// points happen to start a line, not in how a line is found; `OpenCVRandom` reproduces OpenCV's
+/// order for tests.
+// reference: opencv/opencv modules/imgproc/src/hough.cpp (HoughLinesProbabilistic, computeNumangle, HoughLinesP)
+public enum ProbabilisticHough {
+    /// The segments of a 1-channel edge map (any non-zero pixel is an edge point), in the order
+    /// found. `theta` is in radians; `rho` in pixels; both are used in single precision as
+    /// OpenCV does.
+    public static func segments(
+        edges: Image, rho: Double, theta: Double, threshold: Int,
+        minLineLength: Int, maxLineGap: Int, random: inout RecordRandom
+    ) -> [LineSegment] {
+        segments(edges: edges, rho: rho, theta: theta, threshold: threshold,
+                 minLineLength: minLineLength, maxLineGap: maxLineGap, order: &random)
+    }
+
+    /// The transform with any point order (`OpenCVRandom` reproduces `cv2.HoughLinesP` exactly).
+    static func segments<Order: HoughPointOrder>(
+        edges: Image, rho: Double, theta: Double, threshold: Int,
+        minLineLength: Int, maxLineGap: Int, order: inout Order
+    ) -> [LineSegment] {
+        precondition(edges.channels == 1, "the Hough transform takes a 1-channel edge map")
+        precondition(rho > 0 && theta > 0, "rho and theta must be greater than 0")
+        let width = edges.width, height = edges.height
+        guard width > 0, height > 0 else { return [] }
+
+        let rhoStep = Float(rho), thetaStep = Float(theta)
+        let inverseRho = 1 / rhoStep
+        let angleCount = angleBinCount(thetaStep: Double(thetaStep))
+        let rhoCount = Int((Float((width + height) * 2 + 1) / rhoStep).rounded(.toNearestOrEven))
+        let rhoOffset = (rhoCount - 1) / 2
+        var cosines = [Float](repeating: 0, count: angleCount)
+        var sines = [Float](repeating: 0, count: angleCount)
+        for n in 0..<angleCount {
+            let angle = Double(n) * Double(thetaStep)
+            cosines[n] = Float(cos(angle) * Double(inverseRho))
+            sines[n] = Float(sin(angle) * Double(inverseRho))
+        }
+
+        var mask = edges.pixels.map { $0 != 0 ? UInt8(1) : 0 }
+        var points: [(x: Int32, y: Int32)] = []
+        points.reserveCapacity(mask.reduce(0) { $0 + Int($1) })
+        for y in 0..<height {
+            for x in 0..<width where mask[y * width + x] != 0 { points.append((Int32(x), Int32(y))) }
+        }
+
+        var accumulator = [Int32](repeating: 0, count: angleCount * rhoCount)
+        var segments: [LineSegment] = []
+        let shift = 16
+
+        cosines.withUnsafeBufferPointer { cosines in
+        sines.withUnsafeBufferPointer { sines in
+        accumulator.withUnsafeMutableBufferPointer { accumulator in
+        mask.withUnsafeMutableBufferPointer { mask in
+            /// Adds `delta` to the bins of every angle for point (x, y); returns the first angle
+            /// whose bin count is the largest one at or above `threshold`, if any.
+            func vote(x: Int, y: Int, delta: Int32) -> Int? {
+                let fx = Float(x), fy = Float(y)
+                var bestCount = Int32(truncatingIfNeeded: threshold - 1), bestAngle: Int? = nil
+                var row = 0
+                for n in 0..<angleCount {
+                    let r = Int((fx * cosines[n] + fy * sines[n]).rounded(.toNearestOrEven)) + rhoOffset
+                    let count = accumulator[row + r] &+ delta
+                    accumulator[row + r] = count
+                    if bestCount < count {
+                        bestCount = count
+                        bestAngle = n
+                    }
+                    row += rhoCount
+                }
+                return bestAngle
+            }
+
+            var remaining = points.count
+            while remaining > 0 {
+                let pick = order.index(below: remaining)
+                let point = points[pick]
+                points[pick] = points[remaining - 1]
+                remaining -= 1
+                let j = Int(point.x), i = Int(point.y)
+                guard mask[i * width + j] != 0 else { continue }  // consumed by an earlier segment
+
+                // OpenCV keeps the first angle reaching the maximum only if it is >= threshold.
+                guard let angle = vote(x: j, y: i, delta: 1) else { continue }
+
+                // Walk direction in fixed point: unit steps along the major axis.
+                let a = -sines[angle], b = cosines[angle]
+                var x0 = j, y0 = i, dx0: Int, dy0: Int
+                let alongX = abs(a) > abs(b)
+                if alongX {
+                    dx0 = a > 0 ? 1 : -1
+                    dy0 = Int((b * Float(1 << shift) / abs(a)).rounded(.toNearestOrEven))
+                    y0 = (y0 << shift) + (1 << (shift - 1))
+                } else {
+                    dy0 = b > 0 ? 1 : -1
+                    dx0 = Int((a * Float(1 << shift) / abs(b)).rounded(.toNearestOrEven))
+                    x0 = (x0 << shift) + (1 << (shift - 1))
+                }
+                @inline(__always) func pixel(_ x: Int, _ y: Int) -> (column: Int, row: Int) {
+                    alongX ? (x, y >> shift) : (x >> shift, y)
+                }
+
+                // First walk: find the two ends, allowing gaps of up to maxLineGap pixels.
+                var ends = [(column: j, row: i), (column: j, row: i)]
+                for k in 0..<2 {
+                    var gap = 0, x = x0, y = y0
+                    let dx = k == 0 ? dx0 : -dx0, dy = k == 0 ? dy0 : -dy0
+                    while true {
+                        let (column, row) = pixel(x, y)
+                        if column < 0 || column >= width || row < 0 || row >= height { break }
+                        if mask[row * width + column] != 0 {
+                            gap = 0
+                            ends[k] = (column, row)
+                        } else {
+                            gap += 1
+                            if gap > maxLineGap { break }
+                        }
+                        x += dx
+                        y += dy
+                    }
+                }
+                let isLongEnough = abs(ends[1].column - ends[0].column) >= minLineLength
+                    || abs(ends[1].row - ends[0].row) >= minLineLength
+
+                // Second walk: consume the points up to each end (and their votes if kept).
+                for k in 0..<2 {
+                    var x = x0, y = y0
+                    let dx = k == 0 ? dx0 : -dx0, dy = k == 0 ? dy0 : -dy0
+                    while true {
+                        let (column, row) = pixel(x, y)
+                        if mask[row * width + column] != 0 {
+                            if isLongEnough { _ = vote(x: column, y: row, delta: -1) }
+                            mask[row * width + column] = 0
+                        }
+                        if column == ends[k].column && row == ends[k].row { break }
+                        x += dx
+                        y += dy
+                    }
+                }
+
+                if isLongEnough {
+                    segments.append(LineSegment(x0: ends[0].column, y0: ends[0].row, x1: ends[1].column, y1: ends[1].row))
+                }
+            }
+        }
+        }
+        }
+        }
+        return segments
+    }
+
+    /// OpenCV's `computeNumangle(0, pi, theta)`: floor(pi / theta) + 1 bins, less the last one
+    /// when it would (almost) repeat angle 0 as pi.
+    static func angleBinCount(thetaStep: Double) -> Int {
+        var count = Int((Double.pi / thetaStep).rounded(.down)) + 1
+        if count > 1 && abs(Double.pi - Double(count - 1) * thetaStep) < thetaStep / 2 { count -= 1 }
+        return count
+    }
+}
