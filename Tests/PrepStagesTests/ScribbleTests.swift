@@ -109,8 +109,12 @@ struct ScribbleGoldenTests {
                 largest = max(largest, abs(a - b))
                 if a == b { identical += 1 }
             }
-            print("blurf sigma \(sigma): max diff \(largest), identical \(identical) of \(ours.count)")
+            let unfused = GaussianBlur.blur(input, width: width, height: height, sigma: sigma, fused: false)
+            let unfusedLargest = zip(unfused, expected).map { abs($0 - $1) }.max() ?? 0
+            print("blurf sigma \(sigma): fused max diff \(largest), identical \(identical) of \(ours.count); unfused max diff \(unfusedLargest)")
             #expect(largest <= 1e-3)
+            #expect(identical == ours.count, "fused float blur is bit-identical to cv2 (AVX2 build)")
+            #expect(unfusedLargest <= 1e-3)
         }
     }
 

@@ -4,7 +4,8 @@ import PrepImage
 /// `SoftBoundary`) into white scribbles on black:
 ///
 /// 1. `nonMaximumSuppression(boundary, threshold: t, sigma: s)` (ControlNet's `nms(x, t, s)`):
-///    `b = GaussianBlur(float(x), sigma s)`; a pixel is kept where `b` equals the grey dilation of
+///    `b = GaussianBlur(float(x), sigma s)` (fused rounding, bit-identical to cv2's AVX2 path, so
+///    the ties and threshold comparisons below fall exactly as in ControlNet); a pixel is kept where `b` equals the grey dilation of
 ///    `b` by at least one of the four 3x3 line kernels (horizontal, vertical, main diagonal,
 ///    anti-diagonal), i.e. where `b >= both neighbours` along that line. Neighbours outside the
 ///    image do not count (`cv2.dilate`'s default border is -infinity). Output 255 where the pixel
