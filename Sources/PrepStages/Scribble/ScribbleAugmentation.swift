@@ -25,7 +25,10 @@ import PrepImage
 /// Pipeline: boundary -> grey morphology (if applied) -> `nms(t, s)` -> drop m components ->
 /// `StrokeWidth.thicken` to the applied width -> 0/255. Morphology acts on the soft boundary, so
 /// it changes which scribbles appear and how they connect (dilate/close merge and bridge, erode/
-/// open thin out and delete), not the stroke width, which the last step sets.
+/// open thin out and delete), not the stroke width, which the last step sets. A suppressed line of
+/// width L (usually 1 or 2; a whole plateau where neighbours tie, e.g. along an exactly
+/// axis-aligned ridge) ends up L + w' - 1 pixels wide for odd applied widths w', L + w' - 2 for
+/// even ones.
 // reference: Zhang, Rao & Agrawala, "Adding Conditional Control to Text-to-Image Diffusion Models"
 //            (2023), section 4 / appendix (scribble: HED + strong augmentations)
 // reference: lllyasviel/ControlNet-v1-1-nightly README (scribble width 1 to 24 px on a 512 canvas)

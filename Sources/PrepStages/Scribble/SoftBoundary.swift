@@ -21,6 +21,8 @@ import PrepImage
 /// (Lindeberg's scale normalisation), so a step edge responds about equally at every scale. The
 /// 98th percentile maps to white (about the brightest 2% saturate, like HED's confident edges);
 /// the floor of 8 keeps flat or nearly flat images dark instead of amplifying their noise.
+/// Measured against the twin (`Goldens/scribble/*.boundary.png`): at most 1 level apart, on at
+/// most 18 pixels of a 512x512 Examples image (the unfused blur's last-ulp differences).
 // reference: Lindeberg, "Edge detection and ridge detection with automatic scale selection" (1998)
 // reference: Xie & Tu, "Holistically-Nested Edge Detection" (2015), the map this stands in for
 public enum SoftBoundary {
