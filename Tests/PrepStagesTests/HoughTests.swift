@@ -103,6 +103,12 @@ struct ProbabilisticHoughTests {
         #expect(ProbabilisticHough.angleBinCount(thetaStep: Double.pi / 2) == 2)
     }
 
+    @Test func roundingIsCvRoundsHalfToEven() {
+        let cases: [(Float, Int)] = [(0.5, 0), (1.5, 2), (2.5, 2), (-0.5, 0), (-1.5, -2), (-2.5, -2), (0.49, 0), (-0.51, -1),
+                                     (1023.7, 1024), (-1023.7, -1024), (4_000_000.5, 4_000_000)]
+        for (value, expected) in cases { #expect(ProbabilisticHough.roundHalfEven(value) == expected, "\(value)") }
+    }
+
     @Test func openCVRandomMatchesCvRNG() {
         // cv::RNG((uint64)-1): state = low32 * 4164903690 + high32, starting from all ones.
         var rng = OpenCVRandom()

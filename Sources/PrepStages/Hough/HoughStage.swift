@@ -11,7 +11,8 @@ import PrepImage
 /// 3. `LineRenderer.draw`: each segment as `cv2.line(out, p0, p1, 255, 1)` on black.
 ///
 /// A record with fewer than `min_lines` segments (default 0: no limit) fails with
-/// "found N lines, fewer than min_lines M" (ControlNet 1.1 kept images with more than 16 lines).
+/// "found N lines, fewer than min_lines M" (ControlNet 1.1 kept images with more than 16 lines:
+/// `min_lines = 17` reproduces that filter).
 /// Parameter recorded: `lines` (`.int`), the number of segments drawn.
 // reference: lllyasviel/ControlNet annotator/mlsd (cv2.line(img, p0, p1, 255, 1) per segment)
 // reference: OpenCV tutorial "Hough Line Transform" (Canny(50, 200), HoughLinesP(1, pi/180, 50, 50, 10))

@@ -43,6 +43,7 @@ public enum ProbabilisticHough {
         precondition(edges.channels == 1, "the Hough transform takes a 1-channel edge map")
         precondition(rho > 0 && theta > 0, "rho and theta must be greater than 0")
         let width = edges.width, height = edges.height
+        precondition(Double(width + height) / rho < Double(1 << 21), "image too large for the float accumulator")
         guard width > 0, height > 0 else { return [] }
 
         let rhoStep = Float(rho), thetaStep = Float(theta)
@@ -73,23 +74,39 @@ public enum ProbabilisticHough {
         sines.withUnsafeBufferPointer { sines in
         accumulator.withUnsafeMutableBufferPointer { accumulator in
         mask.withUnsafeMutableBufferPointer { mask in
-            /// Adds `delta` to the bins of every angle for point (x, y); returns the first angle
-            /// whose bin count is the largest one at or above `threshold`, if any.
-            func vote(x: Int, y: Int, delta: Int32) -> Int? {
+            /// The accumulator column of point (x, y) at angle `n`, offset to be non-negative.
+            @inline(__always) func rhoBin(_ fx: Float, _ fy: Float, _ n: Int) -> Int {
+                roundHalfEven(fx * cosines[n] + fy * sines[n]) &+ rhoOffset
+            }
+
+            /// Votes for point (x, y) at every angle; returns the first angle whose bin count is
+            /// the largest one at or above `threshold`, if any.
+            func vote(x: Int, y: Int) -> Int? {
                 let fx = Float(x), fy = Float(y)
-                var bestCount = Int32(truncatingIfNeeded: threshold - 1), bestAngle: Int? = nil
+                var bestCount = Int32(truncatingIfNeeded: threshold - 1), bestAngle = -1
                 var row = 0
                 for n in 0..<angleCount {
-                    let r = Int((fx * cosines[n] + fy * sines[n]).rounded(.toNearestOrEven)) + rhoOffset
-                    let count = accumulator[row + r] &+ delta
-                    accumulator[row + r] = count
+                    let bin = row &+ rhoBin(fx, fy, n)
+                    let count = accumulator[bin] &+ 1
+                    accumulator[bin] = count
                     if bestCount < count {
                         bestCount = count
                         bestAngle = n
                     }
-                    row += rhoCount
+                    row &+= rhoCount
                 }
-                return bestAngle
+                return bestAngle >= 0 ? bestAngle : nil
+            }
+
+            /// Withdraws the votes of point (x, y).
+            func withdrawVotes(x: Int, y: Int) {
+                let fx = Float(x), fy = Float(y)
+                var row = 0
+                for n in 0..<angleCount {
+                    let bin = row &+ rhoBin(fx, fy, n)
+                    accumulator[bin] = accumulator[bin] &- 1
+                    row &+= rhoCount
+                }
             }
 
             var remaining = points.count
@@ -102,7 +119,7 @@ public enum ProbabilisticHough {
                 guard mask[i * width + j] != 0 else { continue }  // consumed by an earlier segment
 
                 // OpenCV keeps the first angle reaching the maximum only if it is >= threshold.
-                guard let angle = vote(x: j, y: i, delta: 1) else { continue }
+                guard let angle = vote(x: j, y: i) else { continue }
 
                 // Walk direction in fixed point: unit steps along the major axis.
                 let a = -sines[angle], b = cosines[angle]
@@ -110,11 +127,11 @@ public enum ProbabilisticHough {
                 let alongX = abs(a) > abs(b)
                 if alongX {
                     dx0 = a > 0 ? 1 : -1
-                    dy0 = Int((b * Float(1 << shift) / abs(a)).rounded(.toNearestOrEven))
+                    dy0 = roundHalfEven(b * Float(1 << shift) / abs(a))
                     y0 = (y0 << shift) + (1 << (shift - 1))
                 } else {
                     dy0 = b > 0 ? 1 : -1
-                    dx0 = Int((a * Float(1 << shift) / abs(b)).rounded(.toNearestOrEven))
+                    dx0 = roundHalfEven(a * Float(1 << shift) / abs(b))
                     x0 = (x0 << shift) + (1 << (shift - 1))
                 }
                 @inline(__always) func pixel(_ x: Int, _ y: Int) -> (column: Int, row: Int) {
@@ -122,7 +139,7 @@ public enum ProbabilisticHough {
                 }
 
                 // First walk: find the two ends, allowing gaps of up to maxLineGap pixels.
-                var ends = [(column: j, row: i), (column: j, row: i)]
+                var ends = ((column: j, row: i), (column: j, row: i))
                 for k in 0..<2 {
                     var gap = 0, x = x0, y = y0
                     let dx = k == 0 ? dx0 : -dx0, dy = k == 0 ? dy0 : -dy0
@@ -131,7 +148,7 @@ public enum ProbabilisticHough {
                         if column < 0 || column >= width || row < 0 || row >= height { break }
                         if mask[row * width + column] != 0 {
                             gap = 0
-                            ends[k] = (column, row)
+                            if k == 0 { ends.0 = (column, row) } else { ends.1 = (column, row) }
                         } else {
                             gap += 1
                             if gap > maxLineGap { break }
@@ -140,27 +157,28 @@ public enum ProbabilisticHough {
                         y += dy
                     }
                 }
-                let isLongEnough = abs(ends[1].column - ends[0].column) >= minLineLength
-                    || abs(ends[1].row - ends[0].row) >= minLineLength
+                let isLongEnough = abs(ends.1.column - ends.0.column) >= minLineLength
+                    || abs(ends.1.row - ends.0.row) >= minLineLength
 
                 // Second walk: consume the points up to each end (and their votes if kept).
                 for k in 0..<2 {
                     var x = x0, y = y0
                     let dx = k == 0 ? dx0 : -dx0, dy = k == 0 ? dy0 : -dy0
+                    let end = k == 0 ? ends.0 : ends.1
                     while true {
                         let (column, row) = pixel(x, y)
                         if mask[row * width + column] != 0 {
-                            if isLongEnough { _ = vote(x: column, y: row, delta: -1) }
+                            if isLongEnough { withdrawVotes(x: column, y: row) }
                             mask[row * width + column] = 0
                         }
-                        if column == ends[k].column && row == ends[k].row { break }
+                        if column == end.column && row == end.row { break }
                         x += dx
                         y += dy
                     }
                 }
 
                 if isLongEnough {
-                    segments.append(LineSegment(x0: ends[0].column, y0: ends[0].row, x1: ends[1].column, y1: ends[1].row))
+                    segments.append(LineSegment(x0: ends.0.column, y0: ends.0.row, x1: ends.1.column, y1: ends.1.row))
                 }
             }
         }
@@ -168,6 +186,14 @@ public enum ProbabilisticHough {
         }
         }
         return segments
+    }
+
+    /// `cvRound` of a float as OpenCV's x86 build does it (`cvtss2si`: to nearest, ties to even),
+    /// for |value| < 2^22: adding 1.5 * 2^23 leaves the rounded integer in the low mantissa bits.
+    @inline(__always)
+    static func roundHalfEven(_ value: Float) -> Int {
+        let shifted = value + 12_582_912  // 0x4B40_0000 as a float
+        return Int(Int32(bitPattern: shifted.bitPattern)) &- 0x4B40_0000
     }
 
     /// OpenCV's `computeNumangle(0, pi, theta)`: floor(pi / theta) + 1 bins, less the last one
