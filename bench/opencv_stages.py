@@ -45,7 +45,7 @@ def hough(rgb):
 
 def scribble(rgb):
     import scribble as scribble_reference
-    return scribble_reference.benchmark_chain(rgb)
+    return scribble_reference.controlnet_chain(scribble_reference.soft_boundary(rgb))
 
 
 def normal(depth16):

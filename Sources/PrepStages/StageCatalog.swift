@@ -1,10 +1,13 @@
 /// Every condition stage `prep` knows, by name, in the order they run and are written.
 public enum StageCatalog {
-    public static let names = ["normal", "depth"]
+    public static let names = ["canny", "hough", "scribble", "normal", "depth"]
 
     /// The stage called `name` with its default options, or an error listing the known names.
     public static func stage(named name: String) throws -> any ConditionStage {
         switch name {
+        case "canny": return CannyStage()
+        case "hough": return HoughStage()
+        case "scribble": return ScribbleStage()
         case "normal": return NormalStage()
         case "depth": return DepthStage()
         default:

@@ -66,6 +66,8 @@ struct Build: ParsableCommand {
     var retryFailed = false
     @Flag(help: "No progress output.")
     var quiet = false
+    @Flag(name: .customLong("print-manifest"), help: "Print the effective options as a manifest (TOML) and exit: a start for your own.")
+    var printManifest = false
 
     func validate() throws {
         if force && retryFailed { throw ValidationError("--force and --retry-failed cannot be combined") }
@@ -114,6 +116,10 @@ struct Build: ParsableCommand {
 
     func run() throws {
         let options = try effectiveOptions()
+        if printManifest {
+            print(BuildManifest.render(options), terminator: "")
+            return
+        }
         Interruption.install()
         let builder = DatasetBuilder(
             options: options, force: force, retryFailed: retryFailed,

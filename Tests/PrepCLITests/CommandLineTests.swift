@@ -61,10 +61,17 @@ struct CommandLineTests {
         #expect(stats.status == 0)
         let json = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
         #expect(json?["ok"] as? Int == 12)
-        let stages = json?["stages"] as? [[String: Any]]
-        #expect(stages?.first?["name"] as? String == "depth")
-        #expect(stages?.first?["ok"] as? Int == 1)  // one example has a disparity map
-        #expect(stages?.first?["skipped"] as? Int == 11)
+        let stages = (json?["stages"] as? [[String: Any]]) ?? []
+        #expect(Set(stages.compactMap { $0["name"] as? String }) == ["canny", "hough", "scribble", "normal", "depth"])
+        for stage in stages {
+            let needsDepth = ["normal", "depth"].contains(stage["name"] as? String)
+            #expect(stage["ok"] as? Int == (needsDepth ? 1 : 12))  // one example has a disparity map
+            #expect(stage["skipped"] as? Int == (needsDepth ? 11 : 0))
+        }
+        let canny = stages.first { $0["name"] as? String == "canny" }
+        let parameters = canny?["parameters"] as? [String: [String: Any]]
+        #expect((parameters?["low"]?["min"] as? Double ?? 0) >= 50)
+        #expect((parameters?["high"]?["max"] as? Double ?? 999) <= 255)
 
         let table = try run(["stats", out])
         #expect(table.stdout.contains("records               12: 12 ok, 0 failed"))

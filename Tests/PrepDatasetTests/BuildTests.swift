@@ -190,7 +190,8 @@ struct BuildTests {
         for y in 0..<80 { for x in 0..<120 { depth.values[y * 120 + x] = UInt16(x * 500) } }
         try data.write("depth.png", PNGCodec.encode(depth))
         try data.writeSource(["image.png\ta ramp\tdepth.png"])
-        let options = data.options()  // auto: the source has a depth column
+        var options = data.options()
+        options.stages = nil  // auto: the source has a depth column, so normal and depth run too
         _ = try DatasetBuilder(options: options).run()
         let index = try DatasetIndex(path: options.output + "/index.sqlite", readOnly: true)
         let location = try #require(try index.location(key: "000000000", member: "depth.png"))
@@ -202,6 +203,50 @@ struct BuildTests {
         #expect(stored == Resizer.resize(depth, to: geometry))
         let row = (0..<64).map { Int(stored.values[32 * 64 + $0]) }
         #expect(zip(row, row.dropFirst()).allSatisfy { $0 <= $1 })
+    }
+
+    @Test func everyStageWritesItsMemberAndRecordsItsParameters() throws {
+        let data = try TestDataset()
+        try data.writePNG("a.png", width: 120, height: 100, seed: 3)
+        var depth = DepthMap(width: 120, height: 100)
+        for y in 0..<100 { for x in 0..<120 { depth.values[y * 120 + x] = UInt16(20_000 + 200 * x + 100 * y) } }
+        try data.write("a-depth.png", PNGCodec.encode(depth))
+        try data.writeSource(["a.png\tone\ta-depth.png", "a.png\ttwo\t"])
+        var options = data.options()
+        options.stages = nil
+        options.resolution = 96
+        let summary = try DatasetBuilder(options: options).run()
+        #expect(summary.ok == 2)
+        let index = try DatasetIndex(path: options.output + "/index.sqlite", readOnly: true)
+        let members = try index.query("SELECT member FROM members WHERE key = '000000000' ORDER BY offset").compactMap { $0[0].string }
+        #expect(members == ["jpg", "txt", "json", "canny.png", "hough.png", "scribble.png", "normal.png", "depth.png"])
+        let stages = try index.query("SELECT key, stage, status, parameters FROM stages ORDER BY key, stage")
+        #expect(stages.count == 10)
+        #expect(stages.filter { $0[2].string == "skipped" }.map { $0[1].string } == ["depth", "normal"])
+        let canny = try #require(stages.first { $0[1].string == "canny" }?[3].string)
+        let thresholds = try JSONSerialization.jsonObject(with: Data(canny.utf8)) as! [String: Int]
+        #expect((50...150).contains(thresholds["low"]!) && thresholds["high"]! >= thresholds["low"]! + 50)
+        // A skipped stage's JSON has the same fields and types as a run one (pyarrow reads one schema).
+        let json = try index.query("SELECT key FROM samples").map { row -> [String: Any] in
+            let location = try #require(try index.location(key: row[0].string!, member: "json"))
+            let bytes = try FileSystem.readBytes(path: options.output + "/shards/" + location.shard, offset: location.offset, count: location.size)
+            return try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
+        }
+        let normalRun = (json[0]["stages"] as! [String: Any])["normal"] as! [String: Any]
+        let normalSkipped = (json[1]["stages"] as! [String: Any])["normal"] as! [String: Any]
+        #expect(Set(normalRun.keys) == Set(normalSkipped.keys))
+        #expect(normalSkipped["reason"] as? String != "" && normalRun["reason"] as? String == "")
+        #expect(try DatasetVerifier(directory: options.output).run().problems == [])
+    }
+
+    @Test func anIndexLeftHalfCreatedByAKillIsStartedAgain() throws {
+        let data = try TestDataset()
+        try data.writeGoodSource(count: 2)
+        try data.write("dataset/index.sqlite", [])  // killed right after sqlite3_open
+        #expect(!DatasetIndex.isInitialized(path: data.output + "/index.sqlite"))
+        #expect(try DatasetBuilder(options: data.options()).run().datasetOK == 2)
+        #expect(DatasetIndex.isInitialized(path: data.output + "/index.sqlite"))
+        #expect(try DatasetBuilder(options: data.options()).run().upToDate)
     }
 
     @Test func changedOptionsAreRefusedUntilForced() throws {

@@ -69,6 +69,7 @@ final class TestDataset {
         options.resolution = 64
         options.shardSize = 3
         options.workers = 2
+        options.stages = []  // tests that need condition stages name them
         return options
     }
 }

@@ -149,13 +149,17 @@ struct LineRendererTests {
 }
 
 struct HoughStageTests {
-    @Test func withOpenCVsPointOrderTheDrawingIsOpenCVsOnEveryExampleImage() throws {
+    /// The stage's default (`point_order = opencv`): the drawing is OpenCV's, pixel for pixel (F1 = 1).
+    @Test func byDefaultTheDrawingIsOpenCVsOnEveryExampleImage() throws {
         let stage = HoughStage()
+        #expect(stage.pointOrder == .opencv)
         for golden in try CannyHoughFixtures.houghManifest().cases where golden.source.hasPrefix("examples:") {
             let input = try CannyHoughFixtures.input(source: golden.source)
-            var order = OpenCVRandom()
-            let segments = stage.segments(of: input, order: &order)
-            let drawing = LineRenderer.draw(segments, width: input.width, height: input.height)
+            var random = RecordRandom(seed: 42, key: golden.name, stream: "hough")
+            guard case .image(let drawing) = try stage.run(StageInput(image: input), random: &random).condition else {
+                Issue.record("hough must produce an 8-bit image")
+                continue
+            }
             let expected = try CannyHoughFixtures.grayGolden("hough/" + golden.lines)
             #expect(drawing == expected, "\(golden.name): F1 \(LineMapAgreement.f1(ours: drawing, theirs: expected).f1)")
         }
@@ -167,7 +171,8 @@ struct HoughStageTests {
     /// 0.85-0.87, horse 0.74-0.82 with only 7 lines, the rest 0.88-0.99): the bounds below are that
     /// intrinsic spread, not an implementation tolerance (the test above shows exactness).
     @Test func withTheRecordOrderTheDrawingAgreesWithOpenCVs() throws {
-        let stage = HoughStage()
+        var stage = HoughStage()
+        try stage.setOption("point_order", to: "record")
         var report: [String] = []
         var pooled = (ours: 0, oursMatched: 0, theirs: 0, theirsMatched: 0)
         for golden in try CannyHoughFixtures.houghManifest().cases where golden.source.hasPrefix("examples:") {
@@ -262,16 +267,16 @@ struct HoughStageTests {
     @Test func optionsRoundTripAndBadValuesThrow() throws {
         var stage = HoughStage()
         #expect(stage.options.map(\.name) == stage.options.map(\.name).sorted())
-        #expect(stage.options.map(\.name) == ["canny_high", "canny_low", "max_line_gap", "min_line_length", "min_lines", "rho", "theta", "threshold"])
+        #expect(stage.options.map(\.name) == ["canny_high", "canny_low", "max_line_gap", "min_line_length", "min_lines", "point_order", "rho", "theta", "threshold"])
         for (name, value) in [("canny_low", "30"), ("canny_high", "120"), ("rho", "2.0"), ("theta", "0.5"), ("threshold", "80"),
-                              ("min_line_length", "70"), ("max_line_gap", "4"), ("min_lines", "17")] {
+                              ("min_line_length", "70"), ("max_line_gap", "4"), ("min_lines", "17"), ("point_order", "record")] {
             try stage.setOption(name, to: value)
         }
         var copy = HoughStage()
         for option in stage.options { try copy.setOption(option.name, to: option.value) }
         #expect(copy.options.map(\.value) == stage.options.map(\.value))
-        #expect(copy.options.map(\.value) == ["120", "30", "4", "70", "17", "2.0", "0.5", "80"])
-        for (name, value) in [("rho", "0"), ("theta", "-1"), ("theta", "abc"), ("threshold", "0"), ("min_lines", "-3"), ("canny_low", "1.5")] {
+        #expect(copy.options.map(\.value) == ["120", "30", "4", "70", "17", "record", "2.0", "0.5", "80"])
+        for (name, value) in [("rho", "0"), ("theta", "-1"), ("theta", "abc"), ("threshold", "0"), ("min_lines", "-3"), ("canny_low", "1.5"), ("point_order", "random")] {
             let error = #expect(throws: StageError.self) { try stage.setOption(name, to: value) }
             #expect(error?.description.contains(name) == true)
         }

@@ -64,6 +64,10 @@ public final class DatasetBuilder {
         let fingerprint = SHA256.hexHash(Array(("prep-build-1\n" + describedOptions).utf8))
 
         if force { try removeDataset() }
+        if FileSystem.exists(indexPath), !DatasetIndex.isInitialized(path: indexPath) {
+            // Killed while creating the index: nothing was committed; start over.
+            for suffix in ["", "-wal", "-shm", "-journal"] { try FileSystem.remove(indexPath + suffix) }
+        }
         if FileSystem.exists(indexPath) {
             let existing = try DatasetIndex(path: indexPath, readOnly: true)
             let storedFingerprint = try existing.meta("fingerprint")

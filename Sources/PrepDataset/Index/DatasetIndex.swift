@@ -20,11 +20,26 @@ public final class DatasetIndex {
             return
         }
         try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
-        try database.execute(IndexSchema.statements)
-        if try meta("schema_version") == nil {
-            try setMeta("schema_version", String(IndexSchema.version))
+        // The schema and its version in one transaction: a kill during creation leaves either a
+        // complete empty index or none (`isInitialized` false).
+        try database.transaction {
+            try database.execute(IndexSchema.statements)
+            if try meta("schema_version") == nil {
+                try setMeta("schema_version", String(IndexSchema.version))
+            }
         }
         try checkVersion(path: path)
+    }
+
+    /// Whether the file at `path` holds an index whose creation completed. A build killed while
+    /// creating it can leave an empty or schema-less SQLite file, which holds no data to keep.
+    public static func isInitialized(path: String) -> Bool {
+        guard FileSystem.exists(path), let database = try? SQLiteDatabase(path: path, readOnly: true) else { return false }
+        defer { database.close() }
+        let hasMeta = (try? database.scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'"))??.int == 1
+        guard hasMeta else { return false }
+        return (try? database.scalar("SELECT value FROM meta WHERE name = 'schema_version'")) != nil
     }
 
     private func checkVersion(path: String) throws {

@@ -10,8 +10,8 @@ extension RecordRandom: HoughPointOrder {
 }
 
 /// OpenCV's `cv::RNG` as `HoughLinesP` uses it: a multiply-with-carry generator created with the
-/// fixed state `(uint64)-1`, drawing `rng.uniform(0, count)` as `next() % count`. Only for tests
-/// that compare segments with OpenCV's exactly; datasets use `RecordRandom`.
+/// fixed state `(uint64)-1`, drawing `rng.uniform(0, count)` as `next() % count`. The hough stage's
+/// default order (`point_order = opencv`), so its segments equal OpenCV's exactly.
 // reference: opencv/opencv modules/core/include/opencv2/core/operations.hpp (RNG::next, RNG::uniform)
 struct OpenCVRandom: HoughPointOrder {
     private var state: UInt64 = .max

@@ -98,8 +98,12 @@ public struct ScribbleStage: ConditionStage {
         FakeScribble.scribble(boundary: boundary, threshold: threshold, sigma: sigma)
     }
 
+    /// Uses the record's given boundary map when the source has one, else computes the soft one.
     public func run(_ input: StageInput, random: inout RecordRandom) throws -> StageResult {
-        run(boundary: SoftBoundary.map(input.image, scale: boundaryScale), source: "soft", random: &random)
+        if let given = input.boundary {
+            return run(boundary: given, source: "given", random: &random)
+        }
+        return run(boundary: SoftBoundary.map(input.image, scale: boundaryScale), source: "soft", random: &random)
     }
 
     /// The stage on a user-provided soft boundary map (HED, PiDiNet; 1 or 3 channels, 0...255).
