@@ -38,7 +38,7 @@ def hough(rgb):
     lines = cv2.HoughLinesP(edges, 1, np.pi / 180, 50, minLineLength=50, maxLineGap=10)
     out = np.zeros(edges.shape, np.uint8)
     if lines is not None:
-        for x0, y0, x1, y1 in lines[:, 0]:
+        for x0, y0, x1, y1 in lines.reshape(-1, 4):
             cv2.line(out, (int(x0), int(y0)), (int(x1), int(y1)), 255, 1)
     return out
 
