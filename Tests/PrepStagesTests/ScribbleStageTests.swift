@@ -100,7 +100,7 @@ struct ScribbleStageTests {
         #expect(Dictionary(uniqueKeysWithValues: stage.options.map { ($0.name, $0.value) }) == [
             "augment": "paper", "boundary_scale": "1.0", "masked_fraction": "0.0..0.5",
             "morphology_probability": "0.5", "morphology_radius": "1..2", "sigma": "1.5..4.5",
-            "stroke_width": "1..24", "threshold": "60..180",
+            "stroke_width": "1..24", "threshold": "80..160",
         ])
         let changes = [
             ("augment", "none"), ("boundary_scale", "1.5"), ("masked_fraction", "0.1..0.3"),

@@ -9,7 +9,7 @@ import PrepImage
 /// Draws, all from the record's generator, always in this order and always all of them (so each
 /// law's draw does not depend on earlier outcomes):
 ///
-/// 1. `threshold` t: integer, uniform in `thresholds` (default 60...180).
+/// 1. `threshold` t: integer, uniform in `thresholds` (default 80...160).
 /// 2. `sigma` s: `lo + (hi - lo) * u`, u uniform in [0, 1), `sigmas` (default 1.5...4.5).
 /// 3. morphology: applied with probability `morphologyProbability` (default 0.5, one Bernoulli
 ///    draw); operation uniform in {dilate, erode, open, close}, element uniform in {square, disk},
@@ -22,18 +22,19 @@ import PrepImage
 ///    `m = round(f * N)` (half away from zero) are dropped, chosen by a partial Fisher-Yates
 ///    shuffle of the labels (`uniform(in: i...N-1)` for i in 0..<m).
 ///
-/// Pipeline: boundary -> grey morphology (if applied) -> `nms(t, s)` -> drop m components ->
-/// `StrokeWidth.thicken` to the applied width -> 0/255. Morphology acts on the soft boundary, so
-/// it changes which scribbles appear and how they connect (dilate/close merge and bridge, erode/
-/// open thin out and delete), not the stroke width, which the last step sets. A suppressed line of
-/// width L (usually 1 or 2; a whole plateau where neighbours tie, e.g. along an exactly
-/// axis-aligned ridge) ends up L + w' - 1 pixels wide for odd applied widths w', L + w' - 2 for
-/// even ones.
+/// Pipeline: boundary -> `nms(t, s)` -> drop m components -> `StrokeWidth.thicken` to the applied
+/// width -> morphology (if applied) on the 0/255 strokes. A suppressed line of width L (usually 1
+/// or 2; a whole plateau where neighbours tie, e.g. along an exactly axis-aligned ridge) ends up
+/// L + w' - 1 pixels wide for odd applied widths w', L + w' - 2 for even ones, before morphology.
+/// Morphology on the strokes bridges and merges them (dilate, close) or thins and nicks them
+/// (erode, open); so that it never deletes a scribble outright, erode and open use a radius of at
+/// most (w' - 1) / 2, and are skipped (recorded as "none") when that is 0. (Applied to the soft
+/// boundary instead, erode/open deleted every line of some photos.)
 // reference: Zhang, Rao & Agrawala, "Adding Conditional Control to Text-to-Image Diffusion Models"
 //            (2023), section 4 / appendix (scribble: HED + strong augmentations)
 // reference: lllyasviel/ControlNet-v1-1-nightly README (scribble width 1 to 24 px on a 512 canvas)
 public struct ScribbleAugmentation: Sendable, Equatable {
-    public var thresholds: ClosedRange<Int> = 60...180
+    public var thresholds: ClosedRange<Int> = 80...160
     public var sigmas: ClosedRange<Double> = 1.5...4.5
     public var morphologyProbability: Double = 0.5
     public var morphologyRadii: ClosedRange<Int> = 1...2
@@ -81,6 +82,8 @@ public struct ScribbleAugmentation: Sendable, Equatable {
         public var scribble: Image
         public var draw: Draw
         public var strokeWidthInPixels: Int
+        /// The morphology applied and its radius (nil when none was, or it was skipped).
+        public var morphology: (operation: GreyMorphology.Operation, radius: Int)?
         public var components: Int
         public var maskedComponents: Int
     }
@@ -88,10 +91,7 @@ public struct ScribbleAugmentation: Sendable, Equatable {
     /// Draws (steps 1 to 6) and applies the pipeline to a one-channel boundary map.
     public func apply(to boundary: Image, random: inout RecordRandom) -> Outcome {
         let draw = self.draw(&random)
-        var map = FakeScribble.oneChannel(boundary)
-        if let operation = draw.morphology {
-            map = GreyMorphology.apply(operation, element: draw.morphologyElement, radius: draw.morphologyRadius, to: map)
-        }
+        let map = FakeScribble.oneChannel(boundary)
         let lines = FakeScribble.nonMaximumSuppression(map, threshold: Double(draw.threshold), sigma: draw.sigma)
         let components = ScribbleComponents(lines)
         let masked = Int((draw.maskedFraction * Double(components.count)).rounded())
@@ -104,9 +104,18 @@ public struct ScribbleAugmentation: Sendable, Equatable {
         }
         let kept = components.keeping(droppedLabels: dropped)
         let strokeWidth = draw.strokeWidthInPixels(width: boundary.width, height: boundary.height)
+        var scribble = StrokeWidth.thicken(kept, toWidth: strokeWidth)
+        var applied: (operation: GreyMorphology.Operation, radius: Int)?
+        if let operation = draw.morphology {
+            let thinning = operation == .erode || operation == .open
+            let radius = thinning ? min(draw.morphologyRadius, (strokeWidth - 1) / 2) : draw.morphologyRadius
+            if radius > 0 {
+                scribble = GreyMorphology.apply(operation, element: draw.morphologyElement, radius: radius, to: scribble)
+                applied = (operation, radius)
+            }
+        }
         return Outcome(
-            scribble: StrokeWidth.thicken(kept, toWidth: strokeWidth),
-            draw: draw, strokeWidthInPixels: strokeWidth,
+            scribble: scribble, draw: draw, strokeWidthInPixels: strokeWidth, morphology: applied,
             components: components.count, maskedComponents: masked
         )
     }
