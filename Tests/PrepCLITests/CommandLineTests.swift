@@ -132,6 +132,20 @@ struct CommandLineTests {
         let resized = try run(["annotate", "depth", depth, out, "--resolution", "128"])
         #expect(resized.status == 0, "\(resized.stderr)")
 
+        let photo = Self.examples + "/images/camera.png"
+        for (stage, parameter) in [("canny", "\"high\": "), ("hough", "\"lines\": "), ("scribble", "\"stroke_width\": ")] {
+            let output = directory.appendingPathComponent("\(stage).png").path
+            let result = try run(["annotate", stage, photo, output, "--resolution", "256", "--seed", "4"])
+            #expect(result.status == 0, "\(stage): \(result.stderr)")
+            #expect(result.stdout.contains(parameter), "\(stage): \(result.stdout)")
+            let again = try run(["annotate", stage, photo, output + ".again.png", "--resolution", "256", "--seed", "4"])
+            #expect(again.stdout == result.stdout)
+            #expect(FileManager.default.contents(atPath: output) == FileManager.default.contents(atPath: output + ".again.png"))
+        }
+        let given = try run(["annotate", "scribble", photo, out, "--boundary", photo, "--set", "scribble.augment=none"])
+        #expect(given.status == 0, "\(given.stderr)")
+        #expect(given.stdout.contains("\"boundary\": \"given\""))
+
         let unknown = try run(["annotate", "sketch", depth, out])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("unknown stage 'sketch'"))

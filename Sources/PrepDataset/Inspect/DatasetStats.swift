@@ -1,4 +1,5 @@
 import Foundation
+import PrepStages
 
 /// `prep stats`: what a dataset holds, what failed and why, computed from its index.
 public struct DatasetStats: Codable, Equatable, Sendable {
@@ -83,7 +84,9 @@ public struct DatasetStats: Codable, Equatable, Sendable {
         let heights = sizes.compactMap { $0[1].double }
 
         var stages: [Stage] = []
+        // In the catalog's order (the members' order), unknown names last.
         let stageNames = try index.query("SELECT DISTINCT stage FROM stages ORDER BY stage").compactMap { $0[0].string }
+            .sorted { (StageCatalog.names.firstIndex(of: $0) ?? Int.max, $0) < (StageCatalog.names.firstIndex(of: $1) ?? Int.max, $1) }
         for name in stageNames {
             let rows = try index.query("SELECT status, reason, density, parameters FROM stages WHERE stage = ?", .text(name))
             let ok = rows.filter { $0[0].string == "ok" }
