@@ -38,6 +38,8 @@ struct Build: ParsableCommand {
     var imageFormat: String?
     @Option(name: .customLong("jpeg-quality"), help: "JPEG quality 1-100 (default: 95).")
     var jpegQuality: Int?
+    @Option(help: "Build only part i of N of the source (by key hash), for distributed builds; `prep merge` joins the parts.")
+    var part: String?
 
     @Option(help: "Short side after resizing, in pixels (default: 512).")
     var resolution: Int?
@@ -92,6 +94,7 @@ struct Build: ParsableCommand {
         if let shardSize { options.shardSize = shardSize }
         if let imageFormat { options.imageFormat = try BuildManifest.imageFormat(imageFormat) }
         if let jpegQuality { options.jpegQuality = jpegQuality }
+        if let part { options.part = try BuildPart(parsing: part) }
         if let resolution { options.resolution = resolution }
         if let crop {
             guard let mode = CropMode(rawValue: crop) else { throw ValidationError("--crop must be center or none") }

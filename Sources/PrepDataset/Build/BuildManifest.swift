@@ -51,6 +51,7 @@ public enum BuildManifest {
                 if let value = try reader.string("image_format") { options.imageFormat = try imageFormat(value) }
                 if let value = try reader.int("jpeg_quality") { options.jpegQuality = value }
                 if let value = try reader.int("png_compression") { options.pngCompression = value }
+                if let value = try reader.string("part") { options.part = try BuildPart(parsing: value) }
             case "image":
                 if let value = try reader.int("resolution") { options.resolution = value }
                 if let value = try reader.string("crop") {
@@ -159,6 +160,7 @@ public enum BuildManifest {
             image_format = \(quoted(options.imageMember))
             jpeg_quality = \(options.jpegQuality)
             png_compression = \(options.pngCompression)
+            part = \(quoted(options.part.description))
 
             [image]
             resolution = \(options.resolution)

@@ -30,6 +30,9 @@ public struct BuildOptions: Equatable, Sendable {
     public var seed: UInt64 = 0
     public var captionDropout: Double = 0.5
 
+    /// The partition of the source this build takes (`--part i/N`); whole by default.
+    public var part = BuildPart.whole
+
     // [run] (do not change the output)
     public var workers: Int = 0   // 0 = one per core
 
@@ -71,7 +74,7 @@ public struct BuildOptions: Equatable, Sendable {
     /// The options that decide the dataset's bytes, in a canonical text form: part of the
     /// fingerprint, and what `prep build` compares to say which option differs.
     public var outputDefiningOptions: [(String, String)] {
-        [
+        var options: [(String, String)] = [
             ("source.format", sourceFormat?.rawValue ?? "auto"),
             ("source.image_col", columns.image),
             ("source.caption_col", columns.caption),
@@ -88,8 +91,14 @@ public struct BuildOptions: Equatable, Sendable {
             ("stages.enabled", (stages ?? ["auto"]).joined(separator: ",")),
             ("stages.seed", String(seed)),
             ("stages.caption_dropout", String(captionDropout)),
-        ] + (stages ?? []).flatMap { name in
-            ((try? stage(named: name))?.options ?? []).map { ("stages.\(name).\($0.name)", $0.value) }
+        ]
+        // Only a partial build names its part, so that merged parts have a whole build's fingerprint.
+        if part != .whole { options.append(("output.part", part.description)) }
+        for name in stages ?? [] {
+            for option in (try? stage(named: name))?.options ?? [] {
+                options.append(("stages.\(name).\(option.name)", option.value))
+            }
         }
+        return options
     }
 }

@@ -154,28 +154,25 @@ public final class DatasetBuilder {
         progress?.expect(Self.estimatedRowCount(options).map { max(0, $0 - startRow) + retryRows.count })
 
         let workers = options.workers > 0 ? options.workers : ProcessInfo.processInfo.activeProcessorCount
-        let batchSize = max(8, workers * 8)
-        var batch: [(row: SourceRow, key: String?, keyProblem: String?)] = []
-        batch.reserveCapacity(batchSize)
-
-        func flushBatch() throws {
-            let built = buildInParallel(batch, builder: state.builder, workers: workers)
-            batch.removeAll(keepingCapacity: true)
-            for record in built {
+        let builder = state.builder
+        let pipeline = OrderedParallelMap<KeyedRow, BuiltRecord>(workers: workers, capacity: workers * 4) { item in
+            Self.build(item, builder: builder)
+        }
+        try pipeline.run(
+            next: {
+                while let row = reader.next() {
+                    if row.index < startRow, !retryRows.contains(row.index) { continue }
+                    let (key, keyProblem) = RecordKey.candidate(for: row)
+                    guard options.part.contains(key: key ?? RecordKey.forRow(row.index)) else { continue }
+                    return try register(KeyedRow(row: row, key: key, keyProblem: keyProblem), index: index, state: &state)
+                }
+                return nil
+            },
+            consume: { record in
                 try add(record, options: options, index: index, runID: runID, state: &state, summary: &summary)
-            }
-            progress?.update(done: summary.ok + summary.failed, failed: summary.failed)
-        }
-
-        while let row = reader.next() {
-            if row.index < startRow, !retryRows.contains(row.index) { continue }
-            let (key, keyProblem) = try assignKey(row, index: index, state: &state)
-            batch.append((row, key, keyProblem))
-            if batch.count == batchSize {
-                try flushBatch()
-                if Interruption.isRequested { break }
-            }
-        }
+                progress?.update(done: summary.ok + summary.failed, failed: summary.failed)
+                return !Interruption.isRequested
+            })
         if let error = reader.readError {
             throw DatasetError("reading source \(options.source) failed: \(error)")
         }
@@ -197,53 +194,37 @@ public final class DatasetBuilder {
             progress?.update(done: summary.ok + summary.failed, failed: summary.failed, force: true)
             return
         }
-        try flushBatch()
         try commit(index: index, runID: runID, state: &state)
         progress?.update(done: summary.ok + summary.failed, failed: summary.failed, force: true)
     }
 
-    /// The row's key, or why it has none. Keys must be unique across the dataset.
-    private func assignKey(_ row: SourceRow, index: DatasetIndex, state: inout RunState) throws -> (String?, String?) {
-        let key: String
-        if let raw = row.key {
-            guard let sanitized = RecordKey.sanitize(raw) else { return (nil, "bad key: '\(raw)' is empty") }
-            key = sanitized
-        } else {
-            key = RecordKey.forRow(row.index)
-        }
-        guard key.utf8.count <= RecordKey.maximumLength else {
-            return (nil, "bad key: '\(key.prefix(20))...' is longer than \(RecordKey.maximumLength) bytes")
-        }
-        if let other = try state.pendingKeys[key] ?? index.sourceRow(ofKey: key), other != row.index {
-            return (nil, "duplicate key: '\(key)' is already used by source row \(other)")
-        }
-        state.pendingKeys[key] = row.index
-        return (key, nil)
+    /// A source row with its key (or why it has none).
+    struct KeyedRow {
+        var row: SourceRow
+        var key: String?
+        var keyProblem: String?
     }
 
-    private func buildInParallel(
-        _ batch: [(row: SourceRow, key: String?, keyProblem: String?)], builder: RecordBuilder, workers: Int
-    ) -> [BuiltRecord] {
-        var results = [BuiltRecord?](repeating: nil, count: batch.count)
-        let build = { (i: Int) -> BuiltRecord in
-            let (row, key, keyProblem) = batch[i]
-            if let key { return builder.build(row: row, key: key) }
-            var failed = BuiltRecord(sample: SampleRow(sourceRow: row.index, key: nil))
-            failed.sample.imagePath = row.image
-            failed.sample.depthPath = row.depth
-            failed.sample.caption = row.caption
-            failed.sample.error = keyProblem
-            return failed
+    /// Checks the row's key is not used by another row (committed or pending); keys are unique
+    /// across the dataset.
+    private func register(_ item: KeyedRow, index: DatasetIndex, state: inout RunState) throws -> KeyedRow {
+        guard let key = item.key else { return item }
+        if let other = try state.pendingKeys[key] ?? index.sourceRow(ofKey: key), other != item.row.index {
+            return KeyedRow(row: item.row, key: nil, keyProblem: "duplicate key: '\(key)' is already used by source row \(other)")
         }
-        results.withUnsafeMutableBufferPointer { slots in
-            let slots = slots
-            if workers <= 1 {
-                for i in 0..<batch.count { slots[i] = build(i) }
-            } else {
-                DispatchQueue.concurrentPerform(iterations: batch.count) { i in slots[i] = build(i) }
-            }
-        }
-        return results.map { $0! }
+        state.pendingKeys[key] = item.row.index
+        return item
+    }
+
+    /// Builds one record (on a worker thread); a row without a usable key fails here.
+    private static func build(_ item: KeyedRow, builder: RecordBuilder) -> BuiltRecord {
+        if let key = item.key { return builder.build(row: item.row, key: key) }
+        var failed = BuiltRecord(sample: SampleRow(sourceRow: item.row.index, key: nil))
+        failed.sample.imagePath = item.row.image
+        failed.sample.depthPath = item.row.depth
+        failed.sample.caption = item.row.caption
+        failed.sample.error = item.keyProblem
+        return failed
     }
 
     /// Adds a built record, in source order, to the open shard; commits a full shard.

@@ -11,6 +11,32 @@ public enum RecordKey {
         return String(repeating: "0", count: max(0, 9 - digits.count)) + digits
     }
 
+    /// The key of a source row (its key column, sanitised, or its row number), or why it has none.
+    public static func candidate(for row: SourceRow) -> (key: String?, problem: String?) {
+        let key: String
+        if let raw = row.key {
+            guard let sanitized = sanitize(raw) else { return (nil, "bad key: '\(raw)' is empty") }
+            key = sanitized
+        } else {
+            key = forRow(row.index)
+        }
+        guard key.utf8.count <= maximumLength else {
+            return (nil, "bad key: '\(key.prefix(20))...' is longer than \(maximumLength) bytes")
+        }
+        return (key, nil)
+    }
+
+    /// A stable 64-bit hash of a key (FNV-1a), the same on every machine: it assigns records to
+    /// the parts of a distributed build.
+    public static func hash(_ key: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
     /// A user's key made safe: every character outside `A-Z a-z 0-9 _ -` becomes `_` (dots and
     /// slashes included). Returns nil for an empty key. Two keys that differ only in such
     /// characters collide; the later row then fails as a duplicate.
