@@ -73,6 +73,15 @@ struct CommandLineTests {
         #expect((parameters?["low"]?["min"] as? Double ?? 0) >= 50)
         #expect((parameters?["high"]?["max"] as? Double ?? 999) <= 255)
 
+        let caption = try run(["cat", "000000003", "--member", "txt", "--dir", out])
+        #expect(caption.status == 0)
+        #expect(caption.stdout == "a rocket on the launch pad against a blue sky")
+        let listing = try run(["cat", "000000003", "--dir", out])
+        #expect(listing.stdout.split(separator: "\n").map { $0.split(separator: "\t")[0] }
+                == ["jpg", "txt", "json", "canny.png", "hough.png", "scribble.png", "normal.png", "depth.png"])
+        let noKey = try run(["cat", "nope", "--dir", out])
+        #expect(noKey.status == 1 && noKey.stderr.contains("no record with key 'nope'"))
+
         let table = try run(["stats", out])
         #expect(table.stdout.contains("records               12: 12 ok, 0 failed"))
         #expect(table.stdout.contains("caption dropout"))

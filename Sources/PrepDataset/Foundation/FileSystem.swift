@@ -1,4 +1,5 @@
 import Glibc
+import Foundation
 
 /// Thin, error-checked wrappers over the C library's file calls, so the rest of the code never
 /// handles `errno`. Every failure is thrown as a ``FileError`` naming the path.
@@ -120,5 +121,16 @@ public enum FileSystem {
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()
+    }
+
+    /// A hard link at `destination` to `source` (same bytes, no copy), or a copy when the two are
+    /// on different file systems.
+    public static func linkOrCopy(_ source: String, to destination: String) throws {
+        if link(source, destination) == 0 { return }
+        do {
+            try FileManager.default.copyItem(atPath: source, toPath: destination)
+        } catch {
+            throw DatasetError("cannot copy \(source) to \(destination): \(error)")
+        }
     }
 }

@@ -46,6 +46,14 @@ public final class InputFile {
         return buffer
     }
 
+    /// Reads exactly `count` bytes at `offset` (`pread`: the file position is not used or moved).
+    public func read(offset: Int64, count: Int) throws -> [UInt8] {
+        guard descriptor >= 0 else {
+            throw FileError(operation: "read", path: path, code: EBADF, reason: "file is closed")
+        }
+        return try FileSystem.readBytes(descriptor: descriptor, path: path, offset: offset, count: count)
+    }
+
     /// Closes the descriptor. Safe to call more than once.
     public func close() {
         if descriptor >= 0 {
