@@ -92,25 +92,66 @@ static void copy_exif(j_decompress_ptr cinfo, cjpeg_header *header) {
     }
 }
 
-// Shared by cjpeg_read_header (max_pixels ignored, image NULL) and cjpeg_decode.
-static int decode(const uint8_t *data, size_t size, uint64_t max_pixels,
-                  cjpeg_header *header, cjpeg_image *image, char *message, size_t capacity) {
+// The output color space for what the file holds: gray stays gray, CMYK/YCCK become CMYK
+// (libjpeg turns YCCK into CMYK), everything else RGB.
+static void choose_output_color_space(j_decompress_ptr cinfo) {
+    switch (cinfo->jpeg_color_space) {
+    case JCS_GRAYSCALE: cinfo->out_color_space = JCS_GRAYSCALE; break;
+    case JCS_CMYK:
+    case JCS_YCCK: cinfo->out_color_space = JCS_CMYK; break;
+    default: cinfo->out_color_space = JCS_RGB; break;
+    }
+}
+
+// The largest reduction 1/8, 1/4, 1/2 whose output short side is still >= min_short_side, or
+// 1 (full size). Leaves cinfo set to the chosen scale with output_width/height computed.
+static int choose_scale(j_decompress_ptr cinfo, uint32_t min_short_side) {
+    static const int denominators[3] = {8, 4, 2};
+    cinfo->scale_num = 1;
+    if (min_short_side > 0) {
+        for (int i = 0; i < 3; i++) {
+            cinfo->scale_denom = (unsigned int)denominators[i];
+            jpeg_calc_output_dimensions(cinfo);
+            uint32_t short_side = cinfo->output_width < cinfo->output_height ? cinfo->output_width
+                                                                             : cinfo->output_height;
+            if (short_side >= min_short_side) return denominators[i];
+        }
+    }
+    cinfo->scale_denom = 1;
+    jpeg_calc_output_dimensions(cinfo);
+    return 1;
+}
+
+// What a call asks of decode().
+typedef struct {
+    int want_exif;           // copy the EXIF payload into header->exif
+    int check_limit;         // refuse width*height > max_pixels
+    uint64_t max_pixels;
+    uint32_t min_short_side; // plan: see cjpeg_plan_decode
+    cjpeg_plan *plan;        // non-NULL: plan only, decode nothing
+    int scale_denom;         // decode: 1, 2, 4 or 8
+    uint8_t *pixels;         // decode: the caller's buffer
+    size_t capacity;
+    cjpeg_image *image;      // non-NULL: decode into pixels
+} decode_request;
+
+// Shared by cjpeg_read_header, cjpeg_plan_decode and cjpeg_decode_into.
+static int decode(const uint8_t *data, size_t size, const decode_request *request,
+                  cjpeg_header *header, char *message, size_t capacity) {
     struct jpeg_decompress_struct cinfo;
     error_manager errors;
-    uint8_t *volatile pixels = NULL;  // volatile: assigned after setjmp, freed after longjmp
 
     memset(header, 0, sizeof *header);
-    if (image) memset(image, 0, sizeof *image);
+    if (request->image) memset(request->image, 0, sizeof *request->image);
     install_error_manager(&errors, message, capacity);
     cinfo.err = &errors.base;
     if (setjmp(errors.jump)) {
-        free(pixels);
         jpeg_destroy_decompress(&cinfo);
         return errors.status;
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
-    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
+    if (request->want_exif) jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
     (void)jpeg_read_header(&cinfo, TRUE);
 
     header->width = cinfo.image_width;
@@ -119,32 +160,40 @@ static int decode(const uint8_t *data, size_t size, uint64_t max_pixels,
     header->color_space = cinfo.jpeg_color_space;
     header->progressive = cinfo.progressive_mode ? 1 : 0;
     header->saw_adobe_marker = cinfo.saw_Adobe_marker ? 1 : 0;
-    copy_exif(&cinfo, header);
-    if (image == NULL) {
-        jpeg_destroy_decompress(&cinfo);
-        return CJPEG_OK;
-    }
-    // The pixel limit is checked on the header alone, before any pixel memory exists.
-    if ((uint64_t)header->width * (uint64_t)header->height > max_pixels) {
+    if (request->want_exif) copy_exif(&cinfo, header);
+    // The pixel limit is checked on the full header size, before any pixel memory exists.
+    if (request->check_limit &&
+        (uint64_t)header->width * (uint64_t)header->height > request->max_pixels) {
         jpeg_destroy_decompress(&cinfo);
         return CJPEG_ERR_TOO_LARGE;
     }
-
-    switch (cinfo.jpeg_color_space) {
-    case JCS_GRAYSCALE: cinfo.out_color_space = JCS_GRAYSCALE; break;
-    case JCS_CMYK:
-    case JCS_YCCK: cinfo.out_color_space = JCS_CMYK; break;  // libjpeg turns YCCK into CMYK
-    default: cinfo.out_color_space = JCS_RGB; break;
-    }
-    jpeg_start_decompress(&cinfo);
-
-    const size_t row_bytes = (size_t)cinfo.output_width * (size_t)cinfo.output_components;
-    pixels = (uint8_t *)malloc(row_bytes * (size_t)cinfo.output_height + 1);
-    if (pixels == NULL) {
+    if (request->plan == NULL && request->image == NULL) {
         jpeg_destroy_decompress(&cinfo);
-        copy_message(message, capacity, "out of memory");
+        return CJPEG_OK;
+    }
+
+    choose_output_color_space(&cinfo);
+    if (request->plan) {
+        cjpeg_plan *plan = request->plan;
+        plan->scale_denom = choose_scale(&cinfo, request->min_short_side);
+        plan->width = cinfo.output_width;
+        plan->height = cinfo.output_height;
+        plan->channels = cinfo.out_color_components;
+        jpeg_destroy_decompress(&cinfo);
+        return CJPEG_OK;
+    }
+
+    int denom = request->scale_denom;
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = (unsigned int)(denom == 2 || denom == 4 || denom == 8 ? denom : 1);
+    jpeg_start_decompress(&cinfo);
+    const size_t row_bytes = (size_t)cinfo.output_width * (size_t)cinfo.output_components;
+    if (request->pixels == NULL || row_bytes * (size_t)cinfo.output_height > request->capacity) {
+        jpeg_destroy_decompress(&cinfo);
+        copy_message(message, capacity, "output buffer too small for the decoded image");
         return CJPEG_ERR_NO_MEMORY;
     }
+    uint8_t *pixels = request->pixels;
     while (cinfo.output_scanline < cinfo.output_height) {
         JSAMPROW row = pixels + (size_t)cinfo.output_scanline * row_bytes;
         if (jpeg_read_scanlines(&cinfo, &row, 1) != 1) {
@@ -154,23 +203,45 @@ static int decode(const uint8_t *data, size_t size, uint64_t max_pixels,
     }
     jpeg_finish_decompress(&cinfo);  // reads to EOI; a truncated tail warns JWRN_JPEG_EOF
 
-    image->pixels = pixels;
-    image->width = cinfo.output_width;
-    image->height = cinfo.output_height;
-    image->channels = cinfo.output_components;
+    request->image->pixels = pixels;
+    request->image->width = cinfo.output_width;
+    request->image->height = cinfo.output_height;
+    request->image->channels = cinfo.output_components;
     jpeg_destroy_decompress(&cinfo);
     return CJPEG_OK;
 }
 
 int cjpeg_read_header(const uint8_t *data, size_t size, cjpeg_header *header,
                       char *message, size_t message_capacity) {
-    return decode(data, size, 0, header, NULL, message, message_capacity);
+    decode_request request = {0};
+    request.want_exif = 1;
+    return decode(data, size, &request, header, message, message_capacity);
 }
 
-int cjpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
-                 cjpeg_header *header, cjpeg_image *image,
-                 char *message, size_t message_capacity) {
-    return decode(data, size, max_pixels, header, image, message, message_capacity);
+int cjpeg_plan_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t min_short_side,
+                      cjpeg_header *header, cjpeg_plan *plan,
+                      char *message, size_t message_capacity) {
+    decode_request request = {0};
+    request.want_exif = 1;
+    request.check_limit = 1;
+    request.max_pixels = max_pixels;
+    request.min_short_side = min_short_side;
+    request.plan = plan;
+    memset(plan, 0, sizeof *plan);
+    return decode(data, size, &request, header, message, message_capacity);
+}
+
+int cjpeg_decode_into(const uint8_t *data, size_t size, uint64_t max_pixels, int scale_denom,
+                      uint8_t *pixels, size_t capacity, cjpeg_header *header, cjpeg_image *image,
+                      char *message, size_t message_capacity) {
+    decode_request request = {0};
+    request.check_limit = 1;
+    request.max_pixels = max_pixels;
+    request.scale_denom = scale_denom;
+    request.pixels = pixels;
+    request.capacity = capacity;
+    request.image = image;
+    return decode(data, size, &request, header, message, message_capacity);
 }
 
 int cjpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,

@@ -4,7 +4,8 @@ import CJPEG
 public enum JPEGCodec {
     /// Decodes a baseline or progressive JPEG (gray, YCbCr, RGB, CMYK or YCCK) to 8-bit RGB,
     /// upright according to its EXIF orientation. Gray is replicated into R, G and B; CMYK is
-    /// converted as described in `ColorConversion.rgb8`.
+    /// converted as described in `ColorConversion.rgb8`. With `options.minimumShortSide` the
+    /// picture may come out reduced by libjpeg's DCT scaling (1/2, 1/4 or 1/8; see `DecodeOptions`).
     public static func decode(_ bytes: [UInt8], options: DecodeOptions = .init()) throws -> Image {
         let decoded = try decodeSamples(bytes, options: options)
         let rgb = ColorConversion.rgb8(from: decoded.pixels, pixelCount: decoded.width * decoded.height,
@@ -15,6 +16,7 @@ public enum JPEGCodec {
 
     /// Decodes a JPEG to a 16-bit depth map, upright: gray as v * 257; color through
     /// 8-bit RGB, widened by * 257, then Rec. 601 luma (`ColorConversion.gray16`).
+    /// `options.minimumShortSide` applies as in `decode`.
     public static func decodeDepth(_ bytes: [UInt8], options: DecodeOptions = .init()) throws -> DepthMap {
         let decoded = try decodeSamples(bytes, options: options)
         let count = decoded.width * decoded.height
@@ -92,21 +94,38 @@ public enum JPEGCodec {
 
     static func decodeSamples(_ bytes: [UInt8], options: DecodeOptions) throws -> DecodedSamples {
         if bytes.isEmpty { throw ImageError.empty }
-        var header = cjpeg_header()
-        var image = cjpeg_image()
         let limit = UInt64(max(0, options.maxPixels))
+        let minimumShortSide = UInt32(clamping: max(0, options.minimumShortSide ?? 0))
+        // Two passes over the markers: the plan (header, EXIF, pixel limit, DCT scale, output
+        // size), then the decode straight into the array's storage. Decoding into a malloc'd
+        // buffer and copying it into an Array cost 14.6 ms for 1600x1200 instead of 6.6 ms
+        // (mostly page faults on the two fresh 5.8 MB buffers).
+        var header = cjpeg_header()
+        var plan = cjpeg_plan()
         let (status, message) = CodecMessage.capture { message, capacity in
             bytes.withUnsafeBufferPointer {
-                cjpeg_decode($0.baseAddress, $0.count, limit, &header, &image, message, capacity)
+                cjpeg_plan_decode($0.baseAddress, $0.count, limit, minimumShortSide, &header, &plan, message, capacity)
             }
         }
-        defer { cjpeg_free(image.pixels) }
         let orientation = takeOrientation(&header)
         try check(status, message: message, header: header, limit: options.maxPixels)
-        let count = Int(image.width) * Int(image.height) * Int(image.channels)
+
+        let count = Int(plan.width) * Int(plan.height) * Int(plan.channels)
+        var decodeStatus = Int32(CJPEG_OK), decodeMessage = ""
+        var image = cjpeg_image()
+        let pixels = [UInt8](unsafeUninitializedCapacity: max(count, 1)) { buffer, initialized in
+            (decodeStatus, decodeMessage) = CodecMessage.capture { message, capacity in
+                bytes.withUnsafeBufferPointer {
+                    cjpeg_decode_into($0.baseAddress, $0.count, limit, plan.scale_denom, buffer.baseAddress, count,
+                                      &header, &image, message, capacity)
+                }
+            }
+            initialized = decodeStatus == CJPEG_OK ? count : 0
+        }
+        try check(decodeStatus, message: decodeMessage, header: header, limit: options.maxPixels)
+        precondition(Int(image.width) * Int(image.height) * Int(image.channels) == count, "libjpeg changed its plan")
         return DecodedSamples(width: Int(image.width), height: Int(image.height), channels: Int(image.channels),
-                              pixels: Array(UnsafeBufferPointer(start: image.pixels, count: count)),
-                              orientation: orientation)
+                              pixels: pixels, orientation: orientation)
     }
 
     /// Parses and frees the EXIF copy the shim made; missing or bad EXIF means `.normal`.

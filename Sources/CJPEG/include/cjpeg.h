@@ -51,17 +51,39 @@ typedef struct {
 int cjpeg_read_header(const uint8_t *data, size_t size, cjpeg_header *header,
                       char *message, size_t message_capacity);
 
-// Decodes the whole image. Refuses with CJPEG_ERR_TOO_LARGE (header filled in) when
-// width*height > max_pixels, before allocating pixel memory. On any status the caller
-// must cjpeg_free(header->exif).
-int cjpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
-                 cjpeg_header *header, cjpeg_image *image,
-                 char *message, size_t message_capacity);
+// How a decode will run: libjpeg's DCT scale and the size of what comes out.
+typedef struct {
+    int scale_denom;       // 1 (full size), 2, 4 or 8: the picture is decoded at 1/scale_denom
+    uint32_t width;        // output size as stored (before EXIF orientation):
+    uint32_t height;       // ceil(header size / scale_denom), what jpeg_calc_output_dimensions says
+    int channels;          // 1 gray, 3 RGB, 4 CMYK (see cjpeg_image)
+} cjpeg_plan;
+
+// Reads the header, refuses with CJPEG_ERR_TOO_LARGE (header filled in) when
+// width*height > max_pixels (the full header size, whatever the scale), and plans the decode.
+// min_short_side 0 plans a full-size decode. Otherwise the caller will shrink the picture to
+// that short side, and the plan takes the largest DCT reduction among 1/8, 1/4 and 1/2 whose
+// output short side stays >= min_short_side (full size when none does). The short side is the
+// same before and after an EXIF rotation. On any status the caller must cjpeg_free(header->exif).
+// reference: libjpeg-turbo libjpeg.txt, "Decompression parameter selection" (scale_num,
+// scale_denom; libjpeg-turbo supports M/8 for M = 1...16) and jpeg_calc_output_dimensions.
+int cjpeg_plan_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t min_short_side,
+                      cjpeg_header *header, cjpeg_plan *plan,
+                      char *message, size_t message_capacity);
+
+// Decodes at 1/scale_denom (1, 2, 4 or 8, from cjpeg_plan_decode) into the caller's buffer,
+// which must hold plan.width * plan.height * plan.channels bytes (CJPEG_ERR_NO_MEMORY if
+// `capacity` is smaller). image->pixels is set to `pixels` on success; nothing is allocated
+// for pixels. The pixel limit is checked again on the header. Does not copy EXIF (header->exif
+// stays NULL).
+int cjpeg_decode_into(const uint8_t *data, size_t size, uint64_t max_pixels, int scale_denom,
+                      uint8_t *pixels, size_t capacity, cjpeg_header *header, cjpeg_image *image,
+                      char *message, size_t message_capacity);
 
 // Encodes gray (channels 1) or RGB (channels 3) 8-bit pixels, baseline, libjpeg's default
 // 4:2:0 chroma subsampling for RGB, quality 1...100. Output is deterministic.
 // channels 4 takes CMYK samples and writes them as YCCK with an Adobe marker (the values
-// come back unchanged from cjpeg_decode); the tests use it, since Pillow cannot write YCCK.
+// come back unchanged from cjpeg_decode_into); the tests use it, since Pillow cannot write YCCK.
 int cjpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
                  int quality, uint8_t **out, size_t *out_size,
                  char *message, size_t message_capacity);
