@@ -45,7 +45,7 @@ let package = Package(
         ),
 
         // Per-stage timings for bench/stages (release builds only make sense).
-        .executableTarget(name: "prep-bench", dependencies: ["PrepImage", "PrepStages"], swiftSettings: swiftSettings),
+        .executableTarget(name: "prep-bench", dependencies: ["PrepImage", "PrepStages", "PrepDataset"], swiftSettings: swiftSettings),
 
         .testTarget(
             name: "PrepImageTests",

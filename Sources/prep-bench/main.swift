@@ -5,10 +5,13 @@
 //                                                       a build does, into OUT_DIR
 //   prep-bench stages OUT_DIR [REPEATS]                  time every stage on OUT_DIR's images;
 //                                                       prints one JSON object per stage
+//   prep-bench reads DATASET [COUNT]                     random reads by key (a seeded shuffle of
+//                                                       the keys, every member) per second
 //
 // bench/stages runs this and the same operations in OpenCV (bench/opencv_stages.py) on the same
 // files and prints the ratios.
 import Foundation
+import PrepDataset
 import PrepImage
 import PrepStages
 
@@ -46,7 +49,7 @@ func milliseconds(_ body: () throws -> Void) rethrows -> Double {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 3 else { fail("usage: prep-bench prepare IMAGES_DIR OUT_DIR [RESOLUTION] | prep-bench stages DIR [REPEATS]") }
+guard arguments.count >= 3 else { fail("usage: prep-bench prepare IMAGES_DIR OUT_DIR [RESOLUTION] | stages DIR [REPEATS] | reads DATASET [COUNT]") }
 
 switch arguments[1] {
 case "prepare":
@@ -93,6 +96,18 @@ case "stages":
         let mean = perImage.reduce(0, +) / Double(perImage.count)
         print("{\"stage\": \"\(name)\", \"images\": \(inputs.count), \"ms\": \(String(format: "%.3f", mean))}")
     }
+case "reads":
+    let reader = try DatasetReader(directory: arguments[2])
+    let count = arguments.count > 3 ? Int(arguments[3]) ?? 20_000 : 20_000
+    let keys = try reader.keys()
+    guard !keys.isEmpty else { fail("no records in \(arguments[2])") }
+    let members = try reader.members(of: keys[0]).map(\.member)
+    var random = RecordRandom(seed: 1, key: "reads", stream: "bench")
+    let picks = (0..<count).map { _ in (keys[random.uniform(in: 0...(keys.count - 1))], members[random.uniform(in: 0...(members.count - 1))]) }
+    for (key, member) in picks.prefix(1000) { _ = try reader.read(key: key, member: member) }  // warm the page cache
+    var bytes = 0
+    let ms = try milliseconds { for (key, member) in picks { bytes += try reader.read(key: key, member: member).count } }
+    print("{\"reads\": \(count), \"records\": \(keys.count), \"seconds\": \(ms / 1000), \"reads_per_second\": \(Int(Double(count) / (ms / 1000))), \"mean_bytes\": \(bytes / count)}")
 default:
     fail("unknown command \(arguments[1])")
 }
