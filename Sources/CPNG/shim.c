@@ -7,6 +7,13 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
+
+_Static_assert(CPNG_FILTER_NONE == PNG_FILTER_NONE && CPNG_FILTER_SUB == PNG_FILTER_SUB &&
+               CPNG_FILTER_UP == PNG_FILTER_UP && CPNG_FILTER_AVG == PNG_FILTER_AVG &&
+               CPNG_FILTER_PAETH == PNG_FILTER_PAETH, "libpng filter masks");
+_Static_assert(CPNG_STRATEGY_DEFAULT == Z_DEFAULT_STRATEGY && CPNG_STRATEGY_FILTERED == Z_FILTERED &&
+               CPNG_STRATEGY_RLE == Z_RLE, "zlib strategies");
 
 // Where libpng's error callback leaves its message.
 typedef struct {
@@ -194,8 +201,8 @@ static void write_to_memory(png_structp png, png_bytep bytes, png_size_t length)
 static void flush_memory(png_structp png) { (void)png; }
 
 int cpng_encode(const void *pixels, uint32_t width, uint32_t height, int channels,
-                int bit_depth, int compression_level, uint8_t **out, size_t *out_size,
-                char *message, size_t message_capacity) {
+                int bit_depth, int compression_level, int filters, int strategy,
+                uint8_t **out, size_t *out_size, char *message, size_t message_capacity) {
     error_sink sink = {message, message_capacity};
     memory_writer writer = {NULL, 0, 0};
     png_bytep *volatile rows = NULL;
@@ -226,6 +233,9 @@ int cpng_encode(const void *pixels, uint32_t width, uint32_t height, int channel
     }
     png_set_write_fn(png, &writer, write_to_memory, flush_memory);
     png_set_compression_level(png, compression_level < 0 ? 0 : (compression_level > 9 ? 9 : compression_level));
+    // reference: libpng-manual.txt, "Controlling row filtering" and "Setting zlib parameters".
+    if (filters > 0) png_set_filter(png, PNG_FILTER_TYPE_BASE, filters & PNG_ALL_FILTERS);
+    if (strategy >= 0) png_set_compression_strategy(png, strategy);
     png_set_IHDR(png, info, width, height, bit_depth,
                  channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);

@@ -23,6 +23,20 @@ enum {
     CPNG_ERR_ENCODE = 4,     // encoder failure (bad arguments or libpng error)
 };
 
+// Row filter masks and zlib strategies for cpng_encode: libpng's PNG_FILTER_* and zlib's Z_*
+// values, repeated here so that Swift needs neither png.h nor zlib.h (shim.c checks them).
+enum {
+    CPNG_FILTER_NONE = 0x08,
+    CPNG_FILTER_SUB = 0x10,
+    CPNG_FILTER_UP = 0x20,
+    CPNG_FILTER_AVG = 0x40,
+    CPNG_FILTER_PAETH = 0x80,
+    CPNG_DEFAULT = -1,              // filters or strategy: leave libpng's default
+    CPNG_STRATEGY_DEFAULT = 0,      // Z_DEFAULT_STRATEGY
+    CPNG_STRATEGY_FILTERED = 1,     // Z_FILTERED
+    CPNG_STRATEGY_RLE = 3,          // Z_RLE: matches of distance 1 only (runs)
+};
+
 // What the PNG header (IHDR) says.
 typedef struct {
     uint32_t width;
@@ -55,11 +69,14 @@ int cpng_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_
                 char *message, size_t message_capacity);
 
 // Encodes gray (channels 1) or RGB (channels 3) at bit depth 8, or gray at bit depth 16
-// (samples as native uint16_t). compression_level 0...9. On success *out/*out_size
-// hold a malloc'd buffer to release with cpng_free.
+// (samples as native uint16_t). compression_level 0...9. filters: a non-zero mask of
+// CPNG_FILTER_* (libpng picks per row among several), or CPNG_DEFAULT for libpng's default
+// (all five for these layouts). strategy: CPNG_STRATEGY_*, or CPNG_DEFAULT for libpng's
+// (Z_FILTERED when rows may be filtered, else Z_DEFAULT_STRATEGY). On success *out/*out_size hold a malloc'd buffer to release with
+// cpng_free. Output is deterministic for a given libpng and zlib.
 int cpng_encode(const void *pixels, uint32_t width, uint32_t height, int channels,
-                int bit_depth, int compression_level, uint8_t **out, size_t *out_size,
-                char *message, size_t message_capacity);
+                int bit_depth, int compression_level, int filters, int strategy,
+                uint8_t **out, size_t *out_size, char *message, size_t message_capacity);
 
 void cpng_free(void *pointer);
 
