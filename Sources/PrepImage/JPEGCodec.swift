@@ -50,6 +50,21 @@ public enum JPEGCodec {
 
     /// Encodes an 8-bit gray or RGB image as a baseline JPEG (RGB with 4:2:0 chroma
     /// subsampling, libjpeg's standard tables scaled to `quality` 1...100). Deterministic.
+    ///
+    /// Settings, measured on a 512x512 photo crop at q95 (libjpeg-turbo 2.1.5, release, thread
+    /// CPU time; PSNR of the decoded file against the input):
+    ///
+    ///     DCT     Huffman tables   chroma   ms     bytes     PSNR dB
+    ///     ISLOW   standard         4:2:0    1.01   117 769   38.70   <- used
+    ///     IFAST   standard         4:2:0    1.01   118 866   38.40
+    ///     ISLOW   optimized        4:2:0    2.90   112 527   38.70
+    ///     ISLOW   standard         4:4:4    1.64   149 137   42.43
+    ///     IFAST   standard         4:4:4    1.71   149 970   41.71
+    ///
+    /// ISLOW is SIMD code in libjpeg-turbo, as fast as IFAST here and more accurate (IFAST
+    /// loses 0.3-0.7 dB at q95 and makes larger files). Optimized Huffman tables save 4.5% for
+    /// 2.9x the time. 4:2:0 is what Pillow and OpenCV write by default, so training images look
+    /// like the JPEGs models usually see; 4:4:4 would be 27% larger.
     public static func encode(_ image: Image, quality: Int = 95) throws -> [UInt8] {
         try encode(image.pixels, width: image.width, height: image.height, channels: image.channels, quality: quality)
     }

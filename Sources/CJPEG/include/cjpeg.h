@@ -81,7 +81,9 @@ int cjpeg_decode_into(const uint8_t *data, size_t size, uint64_t max_pixels, int
                       char *message, size_t message_capacity);
 
 // Encodes gray (channels 1) or RGB (channels 3) 8-bit pixels, baseline, libjpeg's default
-// 4:2:0 chroma subsampling for RGB, quality 1...100. Output is deterministic.
+// 4:2:0 chroma subsampling for RGB, quality 1...100. Output is deterministic. jpeg_set_defaults'
+// integer DCT (JDCT_ISLOW) and standard Huffman tables (optimize_coding off) are kept on
+// purpose: see JPEGCodec.encode for the measurements.
 // channels 4 takes CMYK samples and writes them as YCCK with an Adobe marker (the values
 // come back unchanged from cjpeg_decode_into); the tests use it, since Pillow cannot write YCCK.
 int cjpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
