@@ -239,6 +239,27 @@ struct BuildTests {
         #expect(try DatasetVerifier(directory: options.output).run().problems == [])
     }
 
+    @Test func largeJPEGsAreDecodedAtAReducedScaleButRecordTheirFullSize() throws {
+        let data = try TestDataset()
+        try data.writeJPEG("big.jpg", width: 300, height: 260)
+        try data.writeSource(["big.jpg\ta big picture"], header: "image\tcaption")
+        var options = data.options()
+        options.resolution = 64
+        _ = try DatasetBuilder(options: options).run()
+        let reader = try DatasetReader(directory: options.output)
+        let json = try JSONSerialization.jsonObject(with: Data(try reader.read(key: "000000000", member: "json"))) as! [String: Any]
+        let resize = json["resize"] as! [String: Any]
+        #expect(json["original_width"] as? Int == 300 && json["original_height"] as? Int == 260)
+        #expect(resize["decoded_width"] as? Int == 75 && resize["decoded_height"] as? Int == 65)  // 1/4 scale: 65 >= 64
+        #expect(json["width"] as? Int == 64 && json["height"] as? Int == 64)
+
+        options.crop = .none  // the long side may need every pixel: full decode
+        options.output = data.path("uncropped")
+        _ = try DatasetBuilder(options: options).run()
+        let full = try JSONSerialization.jsonObject(with: Data(try DatasetReader(directory: options.output).read(key: "000000000", member: "json"))) as! [String: Any]
+        #expect((full["resize"] as! [String: Any])["decoded_width"] as? Int == 300)
+    }
+
     @Test func anIndexLeftHalfCreatedByAKillIsStartedAgain() throws {
         let data = try TestDataset()
         try data.writeGoodSource(count: 2)

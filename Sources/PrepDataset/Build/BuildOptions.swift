@@ -14,7 +14,10 @@ public struct BuildOptions: Equatable, Sendable {
     public var shardSize: Int = 1000
     public var imageFormat: ImageFormat = .jpeg
     public var jpegQuality: Int = 95
-    public var pngCompression: Int = 6
+    /// zlib level of PNG members. 1 (OpenCV's default for `imwrite`): binary maps are written with
+    /// run-length deflate, for which the level makes no difference; a 512x512 normal map takes
+    /// 22 ms at 1 against 70 ms at 6, for 9% more bytes.
+    public var pngCompression: Int = 1
 
     // [image]
     public var resolution: Int = 512

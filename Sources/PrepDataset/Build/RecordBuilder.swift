@@ -46,9 +46,15 @@ struct RecordBuilder: Sendable {
 
         let bytes = try readInput(imagePath, what: "image")
         record.sample.sourceSHA256 = SHA256.hexHash(bytes)
-        let original: Image
+        // A JPEG at least twice the target is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT
+        // scaling), never below the target's short side. Only with a square crop: with `--crop
+        // none` the rounding to multiples of 64 can need more pixels along the long side.
+        let decode = DecodeOptions(maxPixels: options.maxPixels, minimumShortSide: options.crop == .center ? options.resolution : nil)
+        let decoded: Image
+        let original: (width: Int, height: Int)
         do {
-            original = try ImageDecoder.decode(bytes, options: DecodeOptions(maxPixels: options.maxPixels))
+            decoded = try ImageDecoder.decode(bytes, options: decode)
+            original = try ImageDecoder.size(of: bytes)
         } catch let error as ImageError {
             throw RecordFailure(Self.reason(for: error, path: imagePath, what: "image"))
         }
@@ -56,9 +62,9 @@ struct RecordBuilder: Sendable {
         record.sample.originalHeight = original.height
 
         let geometry = ResizeGeometry(
-            sourceWidth: original.width, sourceHeight: original.height,
+            sourceWidth: decoded.width, sourceHeight: decoded.height,
             resolution: options.resolution, crop: options.crop)
-        let image = Resizer.resize(original, to: geometry)
+        let image = Resizer.resize(decoded, to: geometry)
         record.sample.width = image.width
         record.sample.height = image.height
 
@@ -66,7 +72,7 @@ struct RecordBuilder: Sendable {
         var depthProblem: String?
         if stages.contains(where: \.needsDepth) {
             do {
-                depth = try loadDepth(row.depth, imageWidth: original.width, imageHeight: original.height, geometry: geometry)
+                depth = try loadDepth(row.depth, imageWidth: original.width, imageHeight: original.height)
             } catch {
                 depthProblem = "\(error)"
             }
@@ -74,7 +80,7 @@ struct RecordBuilder: Sendable {
         // A given soft boundary map (for scribble) replaces the computed one; a bad one fails the record.
         var boundary: Image?
         if let path = row.fields[options.columns.boundary], !path.isEmpty, stages.contains(where: { $0.name == "scribble" }) {
-            boundary = try loadBoundary(path, imageWidth: original.width, imageHeight: original.height, geometry: geometry)
+            boundary = try loadBoundary(path, imageWidth: original.width, imageHeight: original.height)
         }
 
         let dropped = CaptionDropout(probability: options.captionDropout).isDropped(seed: options.seed, key: key)
@@ -140,6 +146,8 @@ struct RecordBuilder: Sendable {
                 "resolution": options.resolution,
                 "crop": options.crop.rawValue,
                 "filter": geometry.isEnlarging ? "lanczos4" : "area",
+                "decoded_width": decoded.width,
+                "decoded_height": decoded.height,
                 "scaled_width": geometry.scaledWidth,
                 "scaled_height": geometry.scaledHeight,
                 "crop_x": geometry.cropX,
@@ -170,9 +178,10 @@ struct RecordBuilder: Sendable {
         return bytes
     }
 
-    /// The depth map resized with the image's geometry. A depth map must have the image's size
-    /// (after EXIF orientation); any problem is a skip reason for the stages that need depth.
-    private func loadDepth(_ path: String?, imageWidth: Int, imageHeight: Int, geometry: ResizeGeometry) throws -> DepthMap {
+    /// The depth map resized like the image (from its own full size to the same output). A depth
+    /// map must have the image's size (after EXIF orientation); any problem is a skip reason for
+    /// the stages that need depth.
+    private func loadDepth(_ path: String?, imageWidth: Int, imageHeight: Int) throws -> DepthMap {
         guard let path, !path.isEmpty else { throw RecordFailure("no depth map: the row's '\(options.columns.depth)' column is empty") }
         let bytes = try readInput(path, what: "depth map")
         let depth: DepthMap
@@ -185,11 +194,17 @@ struct RecordBuilder: Sendable {
             throw RecordFailure(
                 "depth map size mismatch: \(path) is \(depth.width)x\(depth.height), the image is \(imageWidth)x\(imageHeight)")
         }
-        return Resizer.resize(depth, to: geometry)
+        return Resizer.resize(depth, to: fullSizeGeometry(width: imageWidth, height: imageHeight))
+    }
+
+    /// The training geometry from an input's full size (a depth or boundary map's; the image may
+    /// have been decoded at a reduced scale, which maps to the same output window).
+    private func fullSizeGeometry(width: Int, height: Int) -> ResizeGeometry {
+        ResizeGeometry(sourceWidth: width, sourceHeight: height, resolution: options.resolution, crop: options.crop)
     }
 
     /// A user's soft boundary map (gray, 0..255, the image's size), resized like the image.
-    private func loadBoundary(_ path: String, imageWidth: Int, imageHeight: Int, geometry: ResizeGeometry) throws -> Image {
+    private func loadBoundary(_ path: String, imageWidth: Int, imageHeight: Int) throws -> Image {
         let bytes = try readInput(path, what: "boundary map")
         let decoded: Image
         do {
@@ -201,7 +216,7 @@ struct RecordBuilder: Sendable {
             throw RecordFailure(
                 "boundary map size mismatch: \(path) is \(decoded.width)x\(decoded.height), the image is \(imageWidth)x\(imageHeight)")
         }
-        let resized = Resizer.resize(decoded, to: geometry)
+        let resized = Resizer.resize(decoded, to: fullSizeGeometry(width: imageWidth, height: imageHeight))
         var gray = Image(width: resized.width, height: resized.height, channels: 1)
         for i in 0..<(gray.width * gray.height) { gray.pixels[i] = resized.pixels[3 * i] }
         return gray
