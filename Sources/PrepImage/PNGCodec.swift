@@ -40,8 +40,8 @@ public enum PNGCodec {
 
     /// Encodes an 8-bit gray (1 channel) or RGB (3 channels) image. `compressionLevel` 0...9
     /// (zlib's). `filter` `.automatic` writes binary 0/255 gray maps with no row filter and
-    /// run-length deflate (7x faster and smaller than libpng's default at level 6), everything
-    /// else as libpng always did; see `PNGFilter` for the measurements.
+    /// run-length deflate (7x faster and smaller than libpng's default at level 6), other images
+    /// with the sub filter and run-length deflate (OpenCV's default); see `PNGFilter`.
     public static func encode(_ image: Image, compressionLevel: Int = 6, filter: PNGFilter = .automatic) throws -> [UInt8] {
         let level = min(max(compressionLevel, 0), 9)
         return try image.pixels.withUnsafeBufferPointer { pixels in
@@ -51,8 +51,8 @@ public enum PNGCodec {
         }
     }
 
-    /// Encodes a depth map as a 16-bit gray PNG (values kept exactly). `.automatic` is
-    /// `.adaptive` here.
+    /// Encodes a depth map as a 16-bit gray PNG (values kept exactly); `.automatic` as for
+    /// non-binary images.
     public static func encode(_ depth: DepthMap, compressionLevel: Int = 6, filter: PNGFilter = .automatic) throws -> [UInt8] {
         let level = min(max(compressionLevel, 0), 9)
         let settings = filter.settings(level: level, isBinaryGray: false)

@@ -7,9 +7,9 @@ import CPNG
 /// `.automatic`, the default: a gray image whose samples are all 0 or 255 (the binary maps of
 /// canny, hough and scribble) gets no filter and, at levels 1...6, zlib's run-length strategy
 /// (Z_RLE: only matches at distance 1, i.e. runs; the level then makes no difference); levels
-/// 7...9 keep the default strategy for the last bytes, level 0 stores. Anything else (RGB,
-/// general gray, 16-bit depth) gets `.adaptive`, libpng's default, at the given level: the
-/// bytes it always wrote.
+/// 7...9 keep the default strategy for the last bytes, level 0 stores. Anything else (RGB normal
+/// maps, general gray, 16-bit depth) gets the sub filter with run-length deflate at levels 1...6
+/// (what OpenCV's `imwrite` does by default), and `.adaptive`, libpng's default, at 0 and 7...9.
 ///
 /// Measured on prep's own 512x512 maps of the Examples photos (`prep annotate ... --resolution
 /// 512`; release, thread CPU time, libpng 1.6.39, zlib 1.2.13), ms per map / bytes:
@@ -27,10 +27,17 @@ import CPNG
 ///
 /// The RGB normal map of the motorcycle disparity (noisy, 486 kB): adaptive takes 22 ms at
 /// level 1 (529 kB), 29 ms at 3 (514 kB), 70 ms at 6 (486 kB); none at 6 is 37 ms but 540 kB;
-/// paeth alone is within 1% of adaptive. Lower `compressionLevel` is the knob for speed there.
+/// paeth alone is within 1% of adaptive. At level 1, filter + strategy (ms / bytes):
+///
+///     512x512 map            adaptive        sub + RLE (automatic)   up + RLE        paeth + RLE
+///     normal (RGB)           22.1 / 529 kB   10.8 / 517 kB           10.7 / 519 kB   14.0 / 486 kB
+///     depth (16-bit)         15.4 / 379 kB    7.7 / 376 kB            7.4 / 387 kB    9.3 / 367 kB
+///     black RGB placeholder   6.4 / 3.5 kB    1.6 / 1.7 kB
+///     black 16-bit            4.4 / 2.4 kB    1.2 / 1.4 kB
 /// reference: libpng-manual.txt, "Controlling row filtering"; zlib manual, deflateInit2 strategy.
 public enum PNGFilter: Sendable, Equatable, CaseIterable {
-    /// Binary 0/255 gray: `.none` with run-length deflate (levels 1...6); else `.adaptive`.
+    /// Binary 0/255 gray: `.none` with run-length deflate (levels 1...6); anything else: `.sub`
+    /// with run-length deflate (levels 1...6); `.adaptive` at the other levels.
     case automatic
     /// libpng's default: each row gets whichever of the five filters looks smallest.
     case adaptive
@@ -44,9 +51,11 @@ public enum PNGFilter: Sendable, Equatable, CaseIterable {
     func settings(level: Int, isBinaryGray: @autoclosure () -> Bool) -> (filters: Int32, strategy: Int32) {
         switch self {
         case .automatic:
-            guard isBinaryGray() else { return (Int32(CPNG_DEFAULT), Int32(CPNG_DEFAULT)) }
-            let strategy = (1...6).contains(level) ? CPNG_STRATEGY_RLE : CPNG_STRATEGY_DEFAULT
-            return (Int32(CPNG_FILTER_NONE), Int32(strategy))
+            let runLength = (1...6).contains(level)
+            guard isBinaryGray() else {
+                return runLength ? (Int32(CPNG_FILTER_SUB), Int32(CPNG_STRATEGY_RLE)) : (Int32(CPNG_DEFAULT), Int32(CPNG_DEFAULT))
+            }
+            return (Int32(CPNG_FILTER_NONE), Int32(runLength ? CPNG_STRATEGY_RLE : CPNG_STRATEGY_DEFAULT))
         case .adaptive: return (Int32(CPNG_DEFAULT), Int32(CPNG_DEFAULT))
         case .none: return (Int32(CPNG_FILTER_NONE), Int32(CPNG_DEFAULT))
         case .sub: return (Int32(CPNG_FILTER_SUB), Int32(CPNG_DEFAULT))
