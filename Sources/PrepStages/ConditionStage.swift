@@ -42,12 +42,12 @@ public enum Condition: Sendable, Equatable {
         switch self {
         case .image(let image):
             image.pixels.withUnsafeBufferPointer { pixels in
-                var i = 0
-                while i < pixels.count {
-                    var any = false
-                    for c in 0..<image.channels where pixels[i + c] != 0 { any = true }
-                    if any { nonZero += 1 }
-                    i += image.channels
+                if image.channels == 1 {
+                    for value in pixels { nonZero &+= value == 0 ? 0 : 1 }
+                } else {
+                    for i in stride(from: 0, to: pixels.count, by: 3) {
+                        nonZero &+= (pixels[i] | pixels[i + 1] | pixels[i + 2]) == 0 ? 0 : 1
+                    }
                 }
             }
         case .depth(let depth):

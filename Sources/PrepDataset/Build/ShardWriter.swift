@@ -23,7 +23,7 @@ final class ShardWriter {
         name = Self.name(ofShard: number)
         finalPath = directory + "/" + name
         partialPath = finalPath + Self.partialSuffix
-        output = try OutputFile(path: partialPath)
+        output = try OutputFile(path: partialPath, hashing: true)
         tar = TarWriter(output: output)
     }
 
@@ -44,9 +44,9 @@ final class ShardWriter {
         try tar.finish()
         try output.sync()
         let bytes = output.bytesWritten
+        var digest = output.digest!
         try output.close()
-        // Hashing what is on disk (from the page cache) also proves the bytes read back.
-        let sha256 = try SHA256.hexHash(fileAt: partialPath)
+        let sha256 = SHA256.hex(digest.finalize())
         try FileSystem.rename(partialPath, finalPath)
         try FileSystem.syncDirectory(directory)
         return ShardRow(name: name, records: recordCount, bytes: bytes, sha256: sha256)

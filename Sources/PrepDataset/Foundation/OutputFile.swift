@@ -11,6 +11,9 @@ public final class OutputFile {
     public let path: String
     /// Total bytes accepted by `write` so far, buffered or not.
     public private(set) var bytesWritten: Int64 = 0
+    /// The SHA-256 of every byte written so far, when the file was opened with `hashing: true`
+    /// (shards: their checksum costs no second read).
+    public private(set) var digest: SHA256?
 
     private var descriptor: Int32
     private var buffer: [UInt8] = []
@@ -19,8 +22,9 @@ public final class OutputFile {
     /// Creates (or truncates) `path` for writing.
     /// - Parameter bufferCapacity: bytes held in memory before a `write(2)`; writes at least this
     ///   large bypass the buffer.
-    public init(path: String, bufferCapacity: Int = 1 << 20) throws {
+    public init(path: String, bufferCapacity: Int = 1 << 20, hashing: Bool = false) throws {
         self.path = path
+        digest = hashing ? SHA256() : nil
         self.bufferCapacity = max(1, bufferCapacity)
         let fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError.fromErrno("open", path) }
@@ -45,6 +49,7 @@ public final class OutputFile {
     public func write(_ data: UnsafeRawBufferPointer) throws {
         try ensureOpen("write")
         guard data.count > 0 else { return }
+        digest?.update(data)
         if buffer.count + data.count > bufferCapacity {
             try flush()
         }
