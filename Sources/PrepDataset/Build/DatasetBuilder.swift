@@ -151,7 +151,7 @@ public final class DatasetBuilder {
         let retryRows = retryFailed ? try index.failedSourceRows() : []
         summary.alreadyCommitted = startRow - retryRows.count
         state.nextShardNumber = try index.shardNames().count
-        progress?.expect(Self.estimatedRowCount(options).map { max(0, $0 - startRow) + retryRows.count })
+        progress?.expect(Self.estimatedRowCount(options).map { (max(0, $0 - startRow) + retryRows.count) / options.part.count })
 
         let workers = options.workers > 0 ? options.workers : ProcessInfo.processInfo.activeProcessorCount
         let builder = state.builder
