@@ -49,8 +49,8 @@ public enum ProbabilisticHough {
         let rhoStep = Float(rho), thetaStep = Float(theta)
         let inverseRho = 1 / rhoStep
         let angleCount = angleBinCount(thetaStep: Double(thetaStep))
-        let rhoCount = Int((Float((width + height) * 2 + 1) / rhoStep).rounded(.toNearestOrEven))
-        let rhoOffset = (rhoCount - 1) / 2
+        // OpenCV's accumulator has numrho = round((width + height) * 2 + 1) / rho) bins per angle,
+        // offset by (numrho - 1) / 2; only the bins the image can reach ever count (`VoteTable`).
         var cosines = [Float](repeating: 0, count: angleCount)
         var sines = [Float](repeating: 0, count: angleCount)
         for n in 0..<angleCount {
@@ -66,46 +66,137 @@ public enum ProbabilisticHough {
             for x in 0..<width where mask[y * width + x] != 0 { points.append((Int32(x), Int32(y))) }
         }
 
-        var accumulator = [Int32](repeating: 0, count: angleCount * rhoCount)
+        let table = VoteTable(cosines: cosines, sines: sines, width: width, height: height)
+        // A bin's count is at most the number of points in its strip (votes) and at least minus that
+        // many (withdrawals, which OpenCV also applies to points that have not voted yet). A strip
+        // `rho` wide holds at most about 1.5 * rho + 2 pixels per row (or column): this bound is
+        // generous, so 16-bit counts never wrap and compare exactly as 32-bit ones would.
+        let countBound = min(points.count, max(width, height) * (Int((4 * Double(rhoStep)).rounded(.up)) + 4))
+        if countBound <= Int(Int16.max) && threshold - 1 >= Int(Int16.min) && threshold - 1 <= Int(Int16.max) {
+            return transform(Int16.self, mask: &mask, points: &points, table: table, width: width, height: height,
+                             threshold: threshold, minLineLength: minLineLength, maxLineGap: maxLineGap,
+                             cosines: cosines, sines: sines, order: &order)
+        }
+        return transform(Int32.self, mask: &mask, points: &points, table: table, width: width, height: height,
+                         threshold: threshold, minLineLength: minLineLength, maxLineGap: maxLineGap,
+                         cosines: cosines, sines: sines, order: &order)
+    }
+
+    /// Where point (x, y) votes: for each angle `n`, the accumulator index
+    /// `start_n + round_half_even(x * cos_n + y * sin_n) - lowest_n`, computed sixteen angles at a time
+    /// with exactly the scalar float operations (a multiply, a multiply, an add, no fused
+    /// multiply-add; the same 1.5 * 2^23 rounding trick). Each angle's row holds only the bins the
+    /// image can reach (the bin is monotonic in x and in y, so the corners bound it), which keeps the
+    /// accumulator small enough for the cache; the counts per (angle, bin) are OpenCV's.
+    struct VoteTable {
+        /// Angles rounded up to a multiple of 16; the padding lanes are computed and ignored.
+        let paddedCount: Int
+        let cosines: [Float]
+        let sines: [Float]
+        /// `start_n - lowest_n - 0x4B40_0000` (wrapping), added to the float's bit pattern.
+        let bases: [Int32]
+        let size: Int
+
+        init(cosines: [Float], sines: [Float], width: Int, height: Int) {
+            let count = cosines.count
+            paddedCount = (count + 15) / 16 * 16
+            var paddedCosines = [Float](repeating: 0, count: paddedCount)
+            var paddedSines = [Float](repeating: 0, count: paddedCount)
+            var bases = [Int32](repeating: 0, count: paddedCount)
+            var start = 0
+            let fw = Float(width - 1), fh = Float(height - 1)
+            for n in 0..<count {
+                let c = cosines[n], s = sines[n]
+                paddedCosines[n] = c
+                paddedSines[n] = s
+                let corners = [
+                    ProbabilisticHough.roundHalfEven(0 * c + 0 * s),
+                    ProbabilisticHough.roundHalfEven(fw * c + 0 * s),
+                    ProbabilisticHough.roundHalfEven(0 * c + fh * s),
+                    ProbabilisticHough.roundHalfEven(fw * c + fh * s),
+                ]
+                let lowest = corners.min()! - 1, highest = corners.max()! + 1
+                bases[n] = Int32(truncatingIfNeeded: start - lowest - 0x4B40_0000)
+                start += highest - lowest + 1
+            }
+            precondition(start < Int(Int32.max), "Hough accumulator too large")
+            self.cosines = paddedCosines
+            self.sines = paddedSines
+            self.bases = bases
+            size = start
+        }
+    }
+
+    /// Steps 2 to 4 on the collected points, with `Count` accumulator cells (16-bit when the caller
+    /// has shown no count can leave that range: half the memory traffic).
+    static func transform<Count: FixedWidthInteger & SignedInteger, Order: HoughPointOrder>(
+        _: Count.Type, mask: inout [UInt8], points: inout [(x: Int32, y: Int32)], table: VoteTable,
+        width: Int, height: Int, threshold: Int, minLineLength: Int, maxLineGap: Int,
+        cosines: [Float], sines: [Float], order: inout Order
+    ) -> [LineSegment] {
+        let angleCount = cosines.count
+        var accumulator = [Count](repeating: 0, count: table.size)
+        var bins = [Int32](repeating: 0, count: table.paddedCount)
         var segments: [LineSegment] = []
         let shift = 16
+        let firstThreshold = Count(truncatingIfNeeded: threshold - 1)
 
         cosines.withUnsafeBufferPointer { cosines in
         sines.withUnsafeBufferPointer { sines in
+        table.cosines.withUnsafeBufferPointer { tableCosines in
+        table.sines.withUnsafeBufferPointer { tableSines in
+        table.bases.withUnsafeBufferPointer { tableBases in
+        bins.withUnsafeMutableBufferPointer { bins in
         accumulator.withUnsafeMutableBufferPointer { accumulator in
         mask.withUnsafeMutableBufferPointer { mask in
-            /// The accumulator column of point (x, y) at angle `n`, offset to be non-negative.
-            @inline(__always) func rhoBin(_ fx: Float, _ fy: Float, _ n: Int) -> Int {
-                roundHalfEven(fx * cosines[n] + fy * sines[n]) &+ rhoOffset
+        points.withUnsafeMutableBufferPointer { points in
+            let accumulator = accumulator.baseAddress!, mask = mask.baseAddress!
+            let binsRaw = UnsafeMutableRawPointer(bins.baseAddress!)
+            let cosRaw = UnsafeRawPointer(tableCosines.baseAddress!)
+            let sinRaw = UnsafeRawPointer(tableSines.baseAddress!)
+            let baseRaw = UnsafeRawPointer(tableBases.baseAddress!)
+            let bins = UnsafePointer(bins.baseAddress!)
+            let paddedCount = table.paddedCount
+
+            /// Fills `bins` with the accumulator indices of point (x, y), one per angle.
+            @inline(__always) func computeBins(x: Int, y: Int) {
+                let fx = SIMD16<Float>(repeating: Float(x)), fy = SIMD16<Float>(repeating: Float(y))
+                let magic = SIMD16<Float>(repeating: 12_582_912)
+                var offset = 0
+                while offset < paddedCount * 4 {
+                    let c = cosRaw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
+                    let s = sinRaw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
+                    let base = baseRaw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Int32>.self)
+                    let shifted = (fx * c + fy * s) + magic
+                    let index = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &+ base
+                    binsRaw.storeBytes(of: index, toByteOffset: offset, as: SIMD16<Int32>.self)
+                    offset &+= 64
+                }
             }
 
             /// Votes for point (x, y) at every angle; returns the first angle whose bin count is
             /// the largest one at or above `threshold`, if any.
             func vote(x: Int, y: Int) -> Int? {
-                let fx = Float(x), fy = Float(y)
-                var bestCount = Int32(truncatingIfNeeded: threshold - 1), bestAngle = -1
-                var row = 0
+                computeBins(x: x, y: y)
+                var bestCount = firstThreshold, bestAngle = -1
                 for n in 0..<angleCount {
-                    let bin = row &+ rhoBin(fx, fy, n)
+                    let bin = Int(truncatingIfNeeded: UInt32(bitPattern: bins[n]))
                     let count = accumulator[bin] &+ 1
                     accumulator[bin] = count
                     if bestCount < count {
                         bestCount = count
                         bestAngle = n
                     }
-                    row &+= rhoCount
                 }
                 return bestAngle >= 0 ? bestAngle : nil
             }
 
             /// Withdraws the votes of point (x, y).
             func withdrawVotes(x: Int, y: Int) {
-                let fx = Float(x), fy = Float(y)
-                var row = 0
+                computeBins(x: x, y: y)
                 for n in 0..<angleCount {
-                    let bin = row &+ rhoBin(fx, fy, n)
+                    let bin = Int(truncatingIfNeeded: UInt32(bitPattern: bins[n]))
                     accumulator[bin] = accumulator[bin] &- 1
-                    row &+= rhoCount
                 }
             }
 
@@ -181,6 +272,11 @@ public enum ProbabilisticHough {
                     segments.append(LineSegment(x0: ends.0.column, y0: ends.0.row, x1: ends.1.column, y1: ends.1.row))
                 }
             }
+        }
+        }
+        }
+        }
+        }
         }
         }
         }
