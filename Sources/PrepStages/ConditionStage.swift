@@ -1,7 +1,7 @@
 import PrepImage
 
 /// What a stage may read: the record's image and, when the source has them, its depth map and a
-/// given soft boundary map (real HED/PiDiNet output, 1 channel), all already resized and cropped
+/// given soft boundary map (real HED/PiDiNet output, 1 or 3 channels), all already resized and cropped
 /// to the record's training geometry (same width and height).
 public struct StageInput: Sendable {
     public var image: Image

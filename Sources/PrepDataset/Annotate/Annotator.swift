@@ -50,9 +50,7 @@ public struct Annotator {
                 guard map.width == stageInput.image.width, map.height == stageInput.image.height else {
                     throw DatasetError("boundary map \(boundary) is \(map.width)x\(map.height), the image is \(stageInput.image.width)x\(stageInput.image.height)")
                 }
-                var gray = Image(width: map.width, height: map.height, channels: 1)
-                for i in 0..<(gray.width * gray.height) { gray.pixels[i] = map.pixels[3 * i] }
-                stageInput.boundary = gray
+                stageInput.boundary = map  // the scribble stage takes 1 or 3 channels
             }
         } catch let error as ImageError {
             throw DatasetError("cannot decode \(input): \(error)")

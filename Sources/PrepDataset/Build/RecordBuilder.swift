@@ -203,7 +203,8 @@ struct RecordBuilder: Sendable {
         ResizeGeometry(sourceWidth: width, sourceHeight: height, resolution: options.resolution, crop: options.crop)
     }
 
-    /// A user's soft boundary map (gray, 0..255, the image's size), resized like the image.
+    /// A user's soft boundary map (0..255, the image's size), resized like the image. Gray maps
+    /// decode to three equal channels; the scribble stage reduces them to one.
     private func loadBoundary(_ path: String, imageWidth: Int, imageHeight: Int) throws -> Image {
         let bytes = try readInput(path, what: "boundary map")
         let decoded: Image
@@ -216,10 +217,7 @@ struct RecordBuilder: Sendable {
             throw RecordFailure(
                 "boundary map size mismatch: \(path) is \(decoded.width)x\(decoded.height), the image is \(imageWidth)x\(imageHeight)")
         }
-        let resized = Resizer.resize(decoded, to: fullSizeGeometry(width: imageWidth, height: imageHeight))
-        var gray = Image(width: resized.width, height: resized.height, channels: 1)
-        for i in 0..<(gray.width * gray.height) { gray.pixels[i] = resized.pixels[3 * i] }
-        return gray
+        return Resizer.resize(decoded, to: fullSizeGeometry(width: imageWidth, height: imageHeight))
     }
 
     private func encodePNG(_ condition: Condition) throws -> [UInt8] {
