@@ -23,15 +23,19 @@ let package = Package(
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // Vector kernels needing FMA3, compiled for AVX2+FMA and chosen at run time.
+        .target(name: "CVectorKernels"),
+        // SHA-256 through OpenSSL's libcrypto (the processor's SHA extensions where it has them).
+        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
 
         // Images and codecs: decode, encode, EXIF orientation, resize.
         .target(name: "PrepImage", dependencies: ["CPNG", "CJPEG"], swiftSettings: swiftSettings),
         // Stages: pure functions from a record's images to conditions, seeded per record.
-        .target(name: "PrepStages", dependencies: ["PrepImage"], swiftSettings: swiftSettings),
+        .target(name: "PrepStages", dependencies: ["PrepImage", "CVectorKernels"], swiftSettings: swiftSettings),
         // Pipeline and index: sources, records, tar shards, SQLite index, build, stats, verify.
         .target(
             name: "PrepDataset",
-            dependencies: ["PrepImage", "PrepStages", "CSQLite"],
+            dependencies: ["PrepImage", "PrepStages", "CSQLite", "CCrypto"],
             swiftSettings: swiftSettings
         ),
         // The command line: argument parsing only.

@@ -88,7 +88,7 @@ case "stages":
             var times: [Double] = []
             for round in 0..<(repeats + 2) {
                 var random = RecordRandom(seed: 0, key: "bench", stream: name)
-                let ms = try milliseconds { _ = try? stage.run(input, random: &random) }
+                let ms = milliseconds { _ = try? stage.run(input, random: &random) }
                 if round >= 2 { times.append(ms) }  // two warm-up runs
             }
             perImage.append(times.sorted()[times.count / 2])

@@ -86,6 +86,33 @@ struct SHA256Tests {
         #expect(throws: FileError.self) { try SHA256.hexHash(fileAt: path + ".missing") }
     }
 
+    /// The plain-Swift reference gives the standard's vectors too, and agrees with the fast
+    /// hasher on random messages fed in random chunks (and a copied hasher keeps its own state).
+    @Test func referenceAgreesWithFastHasher() {
+        #expect(SHA256.hex(SHA256Reference.hash(Array("abc".utf8)))
+            == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(SHA256Reference.hash([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)))
+            == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        var generator = SplitMix(seed: 7)
+        for _ in 0..<30 {
+            let length = Int(generator.next() % 3000)
+            let message = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            var reference = SHA256Reference()
+            var fast = SHA256()
+            var position = 0
+            while position < length {
+                let chunk = min(length - position, Int(generator.next() % 150))
+                reference.update(Array(message[position..<(position + chunk)]))
+                fast.update(Array(message[position..<(position + chunk)]))
+                position += chunk
+            }
+            var copy = fast
+            copy.update([1, 2, 3])
+            #expect(fast.finalize() == reference.finalize(), "length \(length)")
+            #expect(copy.finalize() == SHA256.hash(message + [1, 2, 3]))
+        }
+    }
+
     @Test func hexIsLowercaseAndPadded() {
         #expect(SHA256.hex([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")
     }

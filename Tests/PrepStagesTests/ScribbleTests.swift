@@ -115,6 +115,26 @@ struct ScribbleGoldenTests {
             #expect(largest <= 1e-3)
             #expect(identical == ours.count, "fused float blur is bit-identical to cv2 (AVX2 build)")
             #expect(unfusedLargest <= 1e-3)
+            let emulated = GaussianBlur.blur(input, width: width, height: height, sigma: sigma, fused: true, fusedInDouble: true)
+            #expect(emulated == expected, "the portable FMA emulation is bit-identical to cv2 too")
+        }
+    }
+
+    /// The FMA-instruction kernels and the Double emulation of fused steps give the same bits on
+    /// every width (vector bodies and scalar tails of both passes), height and kernel size.
+    @Test func fmaKernelsEqualDoubleEmulation() {
+        guard GaussianBlur.hasFMA else { return }
+        var state: UInt64 = 12345
+        for (width, height) in [(1, 7), (2, 2), (7, 5), (8, 9), (9, 3), (17, 16), (31, 40), (64, 1), (100, 37)] {
+            let values = (0..<width * height).map { _ -> Float in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Float(state >> 40) / Float(1 << 24) * 255
+            }
+            for sigma in [0.8, 1.5, 3.0, 4.5] {
+                let fast = GaussianBlur.blur(values, width: width, height: height, sigma: sigma, fused: true, fusedInDouble: false)
+                let slow = GaussianBlur.blur(values, width: width, height: height, sigma: sigma, fused: true, fusedInDouble: true)
+                #expect(fast == slow, "\(width)x\(height) sigma \(sigma)")
+            }
         }
     }
 
