@@ -33,6 +33,33 @@ void cvector_fma_accumulate_pair(float *sum, const float *up, const float *down,
     }
     for (; i < count; i++) sum[i] = fmaf(weight, up[i] + down[i], sum[i]);
 }
+__attribute__((target("avx2")))
+void cvector_accumulate(float *sum, const float *input, float weight, size_t count) {
+    const __m256 w = _mm256_set1_ps(weight);
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 product = _mm256_mul_ps(w, _mm256_loadu_ps(input + i));
+        _mm256_storeu_ps(sum + i, _mm256_add_ps(_mm256_loadu_ps(sum + i), product));
+    }
+    for (; i < count; i++) {
+        volatile float product = weight * input[i];  // never contracted into an FMA
+        sum[i] = sum[i] + product;
+    }
+}
+
+__attribute__((target("avx2")))
+void cvector_accumulate_pair(float *sum, const float *up, const float *down, float weight, size_t count) {
+    const __m256 w = _mm256_set1_ps(weight);
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 pair = _mm256_add_ps(_mm256_loadu_ps(up + i), _mm256_loadu_ps(down + i));
+        _mm256_storeu_ps(sum + i, _mm256_add_ps(_mm256_loadu_ps(sum + i), _mm256_mul_ps(w, pair)));
+    }
+    for (; i < count; i++) {
+        volatile float product = weight * (up[i] + down[i]);
+        sum[i] = sum[i] + product;
+    }
+}
 #else
 void cvector_fma_accumulate(float *sum, const float *input, float weight, size_t count) {
     for (size_t i = 0; i < count; i++) sum[i] = fmaf(weight, input[i], sum[i]);
@@ -40,5 +67,19 @@ void cvector_fma_accumulate(float *sum, const float *input, float weight, size_t
 
 void cvector_fma_accumulate_pair(float *sum, const float *up, const float *down, float weight, size_t count) {
     for (size_t i = 0; i < count; i++) sum[i] = fmaf(weight, up[i] + down[i], sum[i]);
+}
+
+void cvector_accumulate(float *sum, const float *input, float weight, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        volatile float product = weight * input[i];
+        sum[i] = sum[i] + product;
+    }
+}
+
+void cvector_accumulate_pair(float *sum, const float *up, const float *down, float weight, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        volatile float product = weight * (up[i] + down[i]);
+        sum[i] = sum[i] + product;
+    }
 }
 #endif

@@ -38,22 +38,26 @@ public enum Condition: Sendable, Equatable {
     public var density: Double {
         let pixelCount = width * height
         guard pixelCount > 0 else { return 0 }
-        // 32-bit counters and branch-free sums: the loops vectorise (a 64-bit count did not).
-        var nonZero: UInt32 = 0
+        // A 32-bit local counter and branch-free sums: the loops vectorise.
+        let nonZero: UInt32
         switch self {
         case .image(let image):
-            image.pixels.withUnsafeBufferPointer { pixels in
+            nonZero = image.pixels.withUnsafeBufferPointer { pixels in
                 let p = pixels.baseAddress!
+                var count: UInt32 = 0
                 if image.channels == 1 {
-                    for i in 0..<pixelCount { nonZero &+= p[i] == 0 ? 0 : 1 }
+                    for i in 0..<pixelCount { count &+= p[i] == 0 ? 0 : 1 }
                 } else {  // an Image is gray or RGB
-                    for i in 0..<pixelCount { nonZero &+= (p[3 * i] | p[3 * i + 1] | p[3 * i + 2]) == 0 ? 0 : 1 }
+                    for i in 0..<pixelCount { count &+= (p[3 * i] | p[3 * i + 1] | p[3 * i + 2]) == 0 ? 0 : 1 }
                 }
+                return count
             }
         case .depth(let depth):
-            depth.values.withUnsafeBufferPointer { values in
+            nonZero = depth.values.withUnsafeBufferPointer { values in
                 let p = values.baseAddress!
-                for i in 0..<pixelCount { nonZero &+= p[i] == 0 ? 0 : 1 }
+                var count: UInt32 = 0
+                for i in 0..<pixelCount { count &+= p[i] == 0 ? 0 : 1 }
+                return count
             }
         }
         return Double(nonZero) / Double(pixelCount)

@@ -24,8 +24,8 @@ import PrepImage
 ///   needs no FMA instruction, but costs about 2.7x the time of `fused: false` (separate Float
 ///   multiply and add, within a few ulps of cv2: 6e-5 at most on 0...255 values). On processors
 ///   with AVX2 and FMA3 the fused steps run as FMA instructions instead (`CVectorKernels`), with
-///   the same results at the speed of the unfused loops; `fusedInDouble` forces the portable
-///   emulation (the tests compare the two).
+///   the same results at the speed of the unfused loops, and the unfused steps as AVX2 loops;
+///   `portable: true` keeps to the Swift loops (the tests check both give the same bits).
 // reference: opencv/opencv modules/imgproc/src/smooth.dispatch.cpp (createGaussianKernels,
 //            getGaussianKernelBitExact, getGaussianKernelFixedPoint_ED, GaussianBlur)
 // reference: opencv/opencv modules/imgproc/src/smooth.simd.hpp (GaussianBlurFixedPoint),
@@ -171,13 +171,14 @@ public enum GaussianBlur {
     /// `cv2.GaussianBlur(values, (0, 0), sigma)` of a one-channel Float32 image (row-major);
     /// `fused` chooses OpenCV's exact rounding (true) or the faster unfused steps (false).
     public static func blur(_ values: [Float], width: Int, height: Int, sigma: Double, fused: Bool = true) -> [Float] {
-        blur(values, width: width, height: height, sigma: sigma, fused: fused, fusedInDouble: !hasFMA)
+        blur(values, width: width, height: height, sigma: sigma, fused: fused, portable: !hasFMA)
     }
 
-    /// Whether this processor runs the FMA kernels (AVX2 + FMA3).
+    /// Whether this processor runs the vector kernels (AVX2 + FMA3); without them every blur
+    /// takes the portable Swift loops.
     static let hasFMA = cvector_has_fma() != 0
 
-    static func blur(_ values: [Float], width: Int, height: Int, sigma: Double, fused: Bool, fusedInDouble: Bool) -> [Float] {
+    static func blur(_ values: [Float], width: Int, height: Int, sigma: Double, fused: Bool, portable: Bool) -> [Float] {
         precondition(values.count == width * height, "\(width)x\(height) needs \(width * height) values")
         guard width > 0, height > 0 else { return values }
         let size = kernelSize(sigma: sigma, eightBit: false)
@@ -194,7 +195,7 @@ public enum GaussianBlur {
         // Row pass: taps left to right. The fused steps read a Double copy of the padded row.
         var rows = [Float](repeating: 0, count: width * height)
         var padded = [Float](repeating: 0, count: width + 2 * radiusX)
-        var paddedWide = [Double](repeating: 0, count: fused && fusedInDouble ? width + 2 * radiusX : 0)
+        var paddedWide = [Double](repeating: 0, count: fused && portable ? width + 2 * radiusX : 0)
         let sourceIndex = (-radiusX..<(width + radiusX)).map { reflect101($0, width) }
         values.withUnsafeBufferPointer { source in
             rows.withUnsafeMutableBufferPointer { rows in
@@ -206,7 +207,7 @@ public enum GaussianBlur {
                             let sum = rows.baseAddress! + y * width
                             let k0 = kernelX[0]
                             for x in 0..<width { sum[x] = k0 * padded[x] }
-                            if fused && !fusedInDouble {
+                            if fused && !portable {
                                 for i in 1..<sizeX {
                                     cvector_fma_accumulate(sum, padded.baseAddress! + i, kernelX[i], fusedRowEnd)
                                     let tail = padded.baseAddress! + i
@@ -223,6 +224,8 @@ public enum GaussianBlur {
                                     let weightFloat = kernelX[i]
                                     for x in fusedRowEnd..<width { sum[x] = sum[x] + weightFloat * tail[x] }
                                 }
+                            } else if !portable {
+                                for i in 1..<sizeX { cvector_accumulate(sum, padded.baseAddress! + i, kernelX[i], width) }
                             } else {
                                 for i in 1..<sizeX {
                                     let input = padded.baseAddress! + i
@@ -250,13 +253,18 @@ public enum GaussianBlur {
                         let up = rows.baseAddress! + reflect101(y - j, height) * width
                         let down = rows.baseAddress! + reflect101(y + j, height) * width
                         let weight = kernelY[radiusY + j]
-                        if fused && !fusedInDouble {
+                        if fused && !portable {
                             cvector_fma_accumulate_pair(sum, up, down, weight, fusedColumnEnd)
                         } else if fused {
                             let wide = Double(weight)
                             for x in 0..<fusedColumnEnd { sum[x] = Float(wide * Double(up[x] + down[x]) + Double(sum[x])) }
                         }
-                        for x in (fused ? fusedColumnEnd : 0)..<width { sum[x] = sum[x] + weight * (up[x] + down[x]) }
+                        let unfusedStart = fused ? fusedColumnEnd : 0
+                        if portable {
+                            for x in unfusedStart..<width { sum[x] = sum[x] + weight * (up[x] + down[x]) }
+                        } else {
+                            cvector_accumulate_pair(sum + unfusedStart, up + unfusedStart, down + unfusedStart, weight, width - unfusedStart)
+                        }
                     }
                 }
             }
