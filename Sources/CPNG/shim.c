@@ -97,47 +97,38 @@ int cpng_read_header(const uint8_t *data, size_t size, cpng_header *header,
     return CPNG_OK;
 }
 
-int cpng_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
-                cpng_header *header, cpng_image *image,
-                char *message, size_t message_capacity) {
-    error_sink sink = {message, message_capacity};
-    memory_reader reader = {data, size, 0};
-    // volatile: these change after setjmp and are freed after a longjmp.
-    uint8_t *volatile pixels = NULL;
-    png_bytep *volatile rows = NULL;
-
-    memset(image, 0, sizeof *image);
-    copy_message(message, message_capacity, "");
+// Creates the read structs and reads the chunks before the first IDAT. Returns CPNG_OK or an
+// error (nothing to clean up then). Errors after this must go through the caller's setjmp.
+static int open_reader(const uint8_t *data, size_t size, error_sink *sink, memory_reader *reader,
+                       png_structp *png_out, png_infop *info_out, char *message, size_t message_capacity) {
     if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
         copy_message(message, message_capacity, "not a PNG signature");
         return CPNG_ERR_CORRUPT;
     }
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &sink, on_error, on_warning);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, sink, on_error, on_warning);
     if (png == NULL) return CPNG_ERR_NO_MEMORY;
     png_infop info = png_create_info_struct(png);
     if (info == NULL) {
         png_destroy_read_struct(&png, NULL, NULL);
         return CPNG_ERR_NO_MEMORY;
     }
-    if (setjmp(png_jmpbuf(png))) {
-        free(pixels);
-        free(rows);
-        png_destroy_read_struct(&png, &info, NULL);
-        return CPNG_ERR_CORRUPT;
-    }
-    png_set_read_fn(png, &reader, read_from_memory);
+    png_set_read_fn(png, reader, read_from_memory);
     // A CRC error in any chunk, critical or ancillary, is an error (default: ancillary = warn).
     png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+    *png_out = png;
+    *info_out = info;
+    return CPNG_OK;
+}
+
+// Reads the header chunks and sets the transforms: 8- or 16-bit gray, gray+alpha, RGB or
+// RGBA out. Longjmps on a corrupt file. Returns CPNG_ERR_TOO_LARGE (header filled in) before
+// any pixel work when width*height > max_pixels.
+static int prepare_decode(png_structp png, png_infop info, uint64_t max_pixels, int keep_16,
+                          cpng_header *header, cpng_plan *plan) {
     png_read_info(png, info);
     fill_header(png, info, header);
+    if ((uint64_t)header->width * (uint64_t)header->height > max_pixels) return CPNG_ERR_TOO_LARGE;
 
-    // The pixel limit is checked on the header alone, before any pixel memory exists.
-    if ((uint64_t)header->width * (uint64_t)header->height > max_pixels) {
-        png_destroy_read_struct(&png, &info, NULL);
-        return CPNG_ERR_TOO_LARGE;
-    }
-
-    // Normalise to 8- or 16-bit gray, gray+alpha, RGB or RGBA.
     const int color_type = header->color_type;
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color_type == PNG_COLOR_TYPE_GRAY && header->bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
@@ -151,26 +142,69 @@ int cpng_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_
     }
     (void)png_set_interlace_handling(png);  // de-interlace Adam7 inside png_read_image
     png_read_update_info(png, info);
+    plan->width = header->width;
+    plan->height = header->height;
+    plan->channels = png_get_channels(png, info);
+    plan->bit_depth = png_get_bit_depth(png, info);
+    plan->row_bytes = png_get_rowbytes(png, info);
+    return CPNG_OK;
+}
 
-    const size_t row_bytes = png_get_rowbytes(png, info);
-    const uint32_t height = header->height;
-    pixels = (uint8_t *)malloc(row_bytes * (size_t)height + 1);
-    rows = (png_bytep *)malloc(sizeof(png_bytep) * ((size_t)height + 1));
-    if (pixels == NULL || rows == NULL) {
-        free(pixels);
+int cpng_plan_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
+                     cpng_header *header, cpng_plan *plan, char *message, size_t message_capacity) {
+    error_sink sink = {message, message_capacity};
+    memory_reader reader = {data, size, 0};
+    png_structp png = NULL;
+    png_infop info = NULL;
+    memset(plan, 0, sizeof *plan);
+    copy_message(message, message_capacity, "");
+    int status = open_reader(data, size, &sink, &reader, &png, &info, message, message_capacity);
+    if (status != CPNG_OK) return status;
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return CPNG_ERR_CORRUPT;
+    }
+    status = prepare_decode(png, info, max_pixels, keep_16, header, plan);
+    png_destroy_read_struct(&png, &info, NULL);
+    return status;
+}
+
+int cpng_decode_into(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
+                     void *pixels, size_t capacity, cpng_header *header, cpng_plan *plan,
+                     char *message, size_t message_capacity) {
+    error_sink sink = {message, message_capacity};
+    memory_reader reader = {data, size, 0};
+    png_structp png = NULL;
+    png_infop info = NULL;
+    // volatile: set after setjmp and freed after a longjmp.
+    png_bytep *volatile rows = NULL;
+    copy_message(message, message_capacity, "");
+    int status = open_reader(data, size, &sink, &reader, &png, &info, message, message_capacity);
+    if (status != CPNG_OK) return status;
+    if (setjmp(png_jmpbuf(png))) {
         free(rows);
+        png_destroy_read_struct(&png, &info, NULL);
+        return CPNG_ERR_CORRUPT;
+    }
+    status = prepare_decode(png, info, max_pixels, keep_16, header, plan);
+    if (status != CPNG_OK) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return status;
+    }
+    const uint32_t height = plan->height;
+    if (plan->row_bytes * (size_t)height > capacity) {
+        png_destroy_read_struct(&png, &info, NULL);
+        copy_message(message, message_capacity, "buffer smaller than the planned image");
+        return CPNG_ERR_CORRUPT;
+    }
+    rows = (png_bytep *)malloc(sizeof(png_bytep) * ((size_t)height + 1));
+    if (rows == NULL) {
         png_destroy_read_struct(&png, &info, NULL);
         return CPNG_ERR_NO_MEMORY;
     }
-    for (uint32_t y = 0; y < height; y++) rows[y] = pixels + (size_t)y * row_bytes;
+    for (uint32_t y = 0; y < height; y++) rows[y] = (png_bytep)pixels + (size_t)y * plan->row_bytes;
     png_read_image(png, rows);
     png_read_end(png, NULL);  // checks the CRCs of the chunks after the image, and IEND
-
-    image->pixels = pixels;
-    image->width = header->width;
-    image->height = height;
-    image->channels = png_get_channels(png, info);
-    image->bit_depth = png_get_bit_depth(png, info);
     free(rows);
     png_destroy_read_struct(&png, &info, NULL);
     return CPNG_OK;

@@ -78,29 +78,49 @@ public enum PNGCodec {
         var samples: Samples
     }
 
+    /// Two passes over the chunks: the plan (header, pixel limit, transforms, output layout),
+    /// then the decode straight into the array's storage, so the full-size pixels exist once
+    /// (a malloc'd buffer copied into an Array held them twice, and its page faults twice).
     static func decodeSamples(_ bytes: [UInt8], options: DecodeOptions, keep16Bits: Bool) throws -> DecodedSamples {
         if bytes.isEmpty { throw ImageError.empty }
         var header = cpng_header()
-        var image = cpng_image()
+        var plan = cpng_plan()
         let limit = UInt64(max(0, options.maxPixels))
+        let keep: Int32 = keep16Bits ? 1 : 0
         let (status, message) = CodecMessage.capture { message, capacity in
             bytes.withUnsafeBufferPointer {
-                cpng_decode($0.baseAddress, $0.count, limit, keep16Bits ? 1 : 0, &header, &image, message, capacity)
+                cpng_plan_decode($0.baseAddress, $0.count, limit, keep, &header, &plan, message, capacity)
             }
         }
-        defer { cpng_free(image.pixels) }
         try check(status, message: message, header: header, limit: options.maxPixels)
 
-        let width = Int(image.width), height = Int(image.height), channels = Int(image.channels)
+        let width = Int(plan.width), height = Int(plan.height), channels = Int(plan.channels)
         let count = width * height * channels
-        let samples: Samples
-        if image.bit_depth == 16 {
-            let start = image.pixels!.assumingMemoryBound(to: UInt16.self)
-            samples = .sixteenBit(Array(UnsafeBufferPointer(start: start, count: count)))
-        } else {
-            let start = image.pixels!.assumingMemoryBound(to: UInt8.self)
-            samples = .eightBit(Array(UnsafeBufferPointer(start: start, count: count)))
+        precondition(plan.row_bytes * height == count * Int(plan.bit_depth) / 8, "libpng's rows are not packed")
+        var decodeStatus = Int32(CPNG_OK), decodeMessage = ""
+        func decode(into buffer: UnsafeMutableRawPointer, capacity: Int) {
+            (decodeStatus, decodeMessage) = CodecMessage.capture { message, messageCapacity in
+                bytes.withUnsafeBufferPointer {
+                    cpng_decode_into($0.baseAddress, $0.count, limit, keep, buffer, capacity,
+                                     &header, &plan, message, messageCapacity)
+                }
+            }
         }
+        let samples: Samples
+        if plan.bit_depth == 16 {
+            samples = .sixteenBit([UInt16](unsafeUninitializedCapacity: max(count, 1)) { buffer, initialized in
+                decode(into: buffer.baseAddress!, capacity: count * 2)
+                initialized = decodeStatus == CPNG_OK ? count : 0
+            })
+        } else {
+            samples = .eightBit([UInt8](unsafeUninitializedCapacity: max(count, 1)) { buffer, initialized in
+                decode(into: buffer.baseAddress!, capacity: count)
+                initialized = decodeStatus == CPNG_OK ? count : 0
+            })
+        }
+        try check(decodeStatus, message: decodeMessage, header: header, limit: options.maxPixels)
+        precondition(Int(plan.width) == width && Int(plan.height) == height && Int(plan.channels) == channels,
+                     "libpng changed its plan")
         return DecodedSamples(width: width, height: height, channels: channels, samples: samples)
     }
 

@@ -49,24 +49,29 @@ typedef struct {
 // Decoded pixels: 8- or 16-bit samples, interleaved, row-major. Sixteen-bit samples are
 // stored in native byte order as uint16_t.
 typedef struct {
-    void *pixels;      // malloc'd; release with cpng_free
     uint32_t width;
     uint32_t height;
     int channels;      // 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA
     int bit_depth;     // 8 or 16
-} cpng_image;
+    size_t row_bytes;  // bytes of one output row (width * channels * bit_depth / 8)
+} cpng_plan;
 
 // Reads only the signature and IHDR.
 int cpng_read_header(const uint8_t *data, size_t size, cpng_header *header,
                      char *message, size_t message_capacity);
 
-// Decodes a whole PNG. Palette images become RGB; gray below 8 bits becomes 8-bit gray;
-// tRNS becomes an alpha channel. If keep_16 is 0, 16-bit samples are reduced to 8 bits
-// with png_set_scale_16 (rounding, v*255/65535), else they stay 16-bit. Refuses with
-// CPNG_ERR_TOO_LARGE (header filled in) when width*height > max_pixels, before allocating.
-int cpng_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
-                cpng_header *header, cpng_image *image,
-                char *message, size_t message_capacity);
+// Decoding is two calls, so that the caller can own the pixel memory: cpng_plan_decode reads
+// the chunks before the image and says what the output will be; cpng_decode_into decodes into
+// the caller's buffer of at least plan.row_bytes * plan.height bytes. Palette images become
+// RGB; gray below 8 bits becomes 8-bit gray; tRNS becomes an alpha channel. If keep_16 is 0,
+// 16-bit samples are reduced to 8 bits with png_set_scale_16 (rounding, v*255/65535), else they
+// stay 16-bit (native byte order). Both refuse with CPNG_ERR_TOO_LARGE (header filled in) when
+// width*height > max_pixels, before any pixel work.
+int cpng_plan_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
+                     cpng_header *header, cpng_plan *plan, char *message, size_t message_capacity);
+int cpng_decode_into(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
+                     void *pixels, size_t capacity, cpng_header *header, cpng_plan *plan,
+                     char *message, size_t message_capacity);
 
 // Encodes gray (channels 1) or RGB (channels 3) at bit depth 8, or gray at bit depth 16
 // (samples as native uint16_t). compression_level 0...9. filters: a non-zero mask of
