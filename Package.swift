@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PrepImage", targets: ["PrepImage"]),
         .library(name: "PrepStages", targets: ["PrepStages"]),
         .library(name: "PrepDataset", targets: ["PrepDataset"]),
+        .library(name: "PrepNN", targets: ["PrepNN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,6 +24,7 @@ let package = Package(
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
         // Images and codecs: decode, encode, EXIF orientation, resize.
         .target(name: "PrepImage", dependencies: ["CPNG", "CJPEG"], swiftSettings: swiftSettings),
@@ -34,6 +36,9 @@ let package = Package(
             dependencies: ["PrepImage", "PrepStages", "CSQLite"],
             swiftSettings: swiftSettings
         ),
+        // Neural network: tensors, layers with forward and backward, the U-Net, text encoder and
+        // ControlNet, AdamW, the diffusion noise schedule. CPU only, float32, matrix products in OpenBLAS.
+        .target(name: "PrepNN", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
         // The command line: argument parsing only.
         .executableTarget(
             name: "prep",
@@ -45,7 +50,7 @@ let package = Package(
         ),
 
         // Per-stage timings for bench/stages (release builds only make sense).
-        .executableTarget(name: "prep-bench", dependencies: ["PrepImage", "PrepStages", "PrepDataset"], swiftSettings: swiftSettings),
+        .executableTarget(name: "prep-bench", dependencies: ["PrepImage", "PrepStages", "PrepDataset", "PrepNN"], swiftSettings: swiftSettings),
 
         .testTarget(
             name: "PrepImageTests",
@@ -64,6 +69,7 @@ let package = Package(
             dependencies: ["PrepDataset", "PrepImage", "PrepStages"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "PrepNNTests", dependencies: ["PrepNN"], swiftSettings: swiftSettings),
         .testTarget(name: "PrepCLITests", dependencies: ["prep"], swiftSettings: swiftSettings),
     ]
 )
