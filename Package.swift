@@ -69,7 +69,7 @@ let package = Package(
             dependencies: ["PrepDataset", "PrepImage", "PrepStages"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PrepNNTests", dependencies: ["PrepNN"], swiftSettings: swiftSettings),
+        .testTarget(name: "PrepNNTests", dependencies: ["PrepNN"], exclude: ["Goldens"], swiftSettings: swiftSettings),
         .testTarget(name: "PrepCLITests", dependencies: ["prep"], swiftSettings: swiftSettings),
     ]
 )

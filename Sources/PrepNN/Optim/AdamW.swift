@@ -1,0 +1,50 @@
+// AdamW with PyTorch's semantics (torch.optim.AdamW, single-tensor path), one flat loop per arena:
+//   p -= lr * weightDecay * p                                  (decoupled weight decay)
+//   m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g^2
+//   p -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+// Gradient accumulation is calling backward several times before `step` (gradients add up);
+// `step` does not zero them: call `zeroGradients` on the arenas.
+// reference: Loshchilov and Hutter, "Decoupled Weight Decay Regularization" (2019); Kingma and Ba,
+// "Adam" (2015).
+import Foundation
+
+public struct AdamW: Codable, Sendable, Equatable {
+    public var learningRate: Float
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    public var weightDecay: Float
+    /// Updates done so far (t of the bias correction); part of a checkpoint.
+    public var stepCount: Int = 0
+
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+    }
+
+    /// One update of every parameter of every arena that requires gradients.
+    public mutating func step(_ arenas: [ParameterArena]) {
+        stepCount += 1
+        let t = Double(stepCount)
+        let biasCorrection1 = 1 - pow(Double(beta1), t)
+        let biasCorrection2 = 1 - pow(Double(beta2), t)
+        let stepSize = Float(Double(learningRate) / biasCorrection1)
+        let biasCorrection2Root = Float(biasCorrection2.squareRoot())
+        let decay = 1 - learningRate * weightDecay
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        for arena in arenas where arena.requiresGradients {
+            let p = arena.values, g = arena.gradients, m = arena.firstMoments, v = arena.secondMoments
+            for i in 0..<arena.count {
+                p[i] *= decay
+                let gi = g[i]
+                m[i] = m[i] * b1 + (1 - b1) * gi   // torch: m.lerp_(g, 1 - beta1)
+                v[i] = v[i] * b2 + (1 - b2) * gi * gi
+                let denominator = v[i].squareRoot() / biasCorrection2Root + eps
+                p[i] -= stepSize * m[i] / denominator
+            }
+        }
+    }
+}
