@@ -1,8 +1,15 @@
 // GEMM: the one place PrepNN calls BLAS. Row-major C = alpha * op(A) * op(B) + beta * C with
 // op(A) [m, k], op(B) [k, n], C [m, n]; leading dimensions are row strides.
+// OpenBLAS runs single-threaded; a product large enough to pay for it is split into one block of
+// rows or columns of C per core, each an independent sgemm call over the full k.
 import COpenBLAS
 
 enum GEMM {
+    /// Products below this many multiply-adds run on one core.
+    static var parallelThreshold = 1 << 20
+
+    private static let singleThreaded: Void = openblas_set_num_threads(1)
+
     @inline(__always)
     static func multiply(
         transposeA: Bool = false, transposeB: Bool = false,
@@ -14,6 +21,33 @@ enum GEMM {
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
+        _ = singleThreaded
+        let parts = Parallel.coreCount
+        if parts > 1 && m * n * k >= parallelThreshold && max(m, n) >= 2 * parts {
+            if n >= m {
+                // Blocks of columns of C (and of op(B)).
+                Parallel.forEachChunk(n, minimumCount: 0) { columns in
+                    let bStart = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+                    call(transposeA, transposeB, m, columns.count, k, alpha, a, lda, bStart, ldb, beta, c + columns.lowerBound, ldc)
+                }
+            } else {
+                // Blocks of rows of C (and of op(A)).
+                Parallel.forEachChunk(m, minimumCount: 0) { rows in
+                    let aStart = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+                    call(transposeA, transposeB, rows.count, n, k, alpha, aStart, lda, b, ldb, beta, c + rows.lowerBound * ldc, ldc)
+                }
+            }
+            return
+        }
+        call(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
+    @inline(__always)
+    private static func call(
+        _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
@@ -23,7 +57,4 @@ enum GEMM {
             beta, c, Int32(ldc)
         )
     }
-
-    /// The number of threads OpenBLAS uses (it starts with one per core).
-    static func setThreadCount(_ count: Int) { openblas_set_num_threads(Int32(count)) }
 }

@@ -26,16 +26,23 @@ public struct NoiseSchedule: Sendable {
 
     /// x_t for each sample n at timestep t[n]; x0 and noise [N, ...].
     public func addNoise(clean x0: Tensor, noise: Tensor, timesteps: [Int]) -> Tensor {
+        let out = Tensor(shape: x0.shape)
+        addNoise(clean: x0, noise: noise, timesteps: timesteps, into: out)
+        return out
+    }
+
+    /// The same into `out` (resized; reused across steps).
+    public func addNoise(clean x0: Tensor, noise: Tensor, timesteps: [Int], into out: Tensor) {
         let N = x0.shape[0]
         precondition(noise.shape == x0.shape && timesteps.count == N, "addNoise: x0 \(x0.shape), noise \(noise.shape), \(timesteps.count) timesteps")
+        precondition(timesteps.allSatisfy { $0 >= 0 && $0 < trainingSteps }, "addNoise: timesteps outside 0..<\(trainingSteps)")
         let size = x0.count / N
-        let out = Tensor(shape: x0.shape)
+        out.resize(x0.shape)
         for n in 0..<N {
             let acp = alphasCumulative[timesteps[n]]
             let signal = Float(acp.squareRoot()), spread = Float((1 - acp).squareRoot())
             let a = x0.data + n * size, e = noise.data + n * size, y = out.data + n * size
             for i in 0..<size { y[i] = signal * a[i] + spread * e[i] }
         }
-        return out
     }
 }

@@ -34,6 +34,7 @@ public final class BaseTrainingStep {
     public var maxGradientNorm: Float?
     public let schedule: NoiseSchedule
     let loss = MSELoss()
+    let noisy = Tensor(shape: [0])
 
     public init(unet: UNet, textEncoder: TextEncoder? = nil, optimizer: AdamW = AdamW(), maxGradientNorm: Float? = nil,
                 schedule: NoiseSchedule = NoiseSchedule()) {
@@ -52,7 +53,7 @@ public final class BaseTrainingStep {
     @discardableResult
     public func accumulate(_ batch: DiffusionBatch, lossScale: Float = 1) -> Float {
         let context = resolveContext(batch)
-        let noisy = schedule.addNoise(clean: batch.latents, noise: batch.noise, timesteps: batch.timesteps)
+        schedule.addNoise(clean: batch.latents, noise: batch.noise, timesteps: batch.timesteps, into: noisy)
         let prediction = unet.forward(noisy, timesteps: batch.timesteps, context: context)
         let value = loss.forward(prediction, batch.noise)
         unet.backward(loss.backward(scale: lossScale))
@@ -60,12 +61,12 @@ public final class BaseTrainingStep {
         return value
     }
 
-    /// Clips (when asked), updates, zeroes the gradients; returns the gradient norm before clipping.
+    /// Clips (when `maxGradientNorm` is set), updates, zeroes the gradients; returns the gradient
+    /// norm before clipping when it was computed (only when clipping: it costs a pass over memory).
     @discardableResult
-    public func update() -> Float {
-        let norm = maxGradientNorm.map { GradientClipping.clipGlobalNorm(arenas, maxNorm: $0) } ?? GradientClipping.globalNorm(arenas)
-        optimizer.step(arenas)
-        for arena in arenas { arena.zeroGradients() }
+    public func update() -> Float? {
+        let norm = maxGradientNorm.map { GradientClipping.clipGlobalNorm(arenas, maxNorm: $0) }
+        optimizer.step(arenas, zeroingGradients: true)
         return norm
     }
 
@@ -91,6 +92,7 @@ public final class ControlTrainingStep {
     public var maxGradientNorm: Float?
     public let schedule: NoiseSchedule
     let loss = MSELoss()
+    let noisy = Tensor(shape: [0])
 
     /// Locks the U-Net (and the text encoder, which only feeds the context here).
     public init(unet: UNet, controlNet: ControlNet, textEncoder: TextEncoder? = nil, optimizer: AdamW = AdamW(),
@@ -117,7 +119,7 @@ public final class ControlTrainingStep {
         } else {
             preconditionFailure("ControlTrainingStep: the batch has neither context nor token ids")
         }
-        let noisy = schedule.addNoise(clean: batch.latents, noise: batch.noise, timesteps: batch.timesteps)
+        schedule.addNoise(clean: batch.latents, noise: batch.noise, timesteps: batch.timesteps, into: noisy)
         let control = controlNet.forward(noisy, timesteps: batch.timesteps, context: context, condition: condition)
         let prediction = unet.forward(noisy, timesteps: batch.timesteps, context: context, control: control)
         let value = loss.forward(prediction, batch.noise)
@@ -126,12 +128,12 @@ public final class ControlTrainingStep {
         return value
     }
 
+    /// As BaseTrainingStep.update, for the ControlNet's parameters.
     @discardableResult
-    public func update() -> Float {
+    public func update() -> Float? {
         let arenas = [controlNet.arena]
-        let norm = maxGradientNorm.map { GradientClipping.clipGlobalNorm(arenas, maxNorm: $0) } ?? GradientClipping.globalNorm(arenas)
-        optimizer.step(arenas)
-        controlNet.arena.zeroGradients()
+        let norm = maxGradientNorm.map { GradientClipping.clipGlobalNorm(arenas, maxNorm: $0) }
+        optimizer.step(arenas, zeroingGradients: true)
         return norm
     }
 

@@ -2,7 +2,8 @@
 //   x [N, C, H, W] -> y [N, O, Ho, Wo], Ho = (H + 2 * padding - kernel) / stride + 1
 //   weight [O, C, kernel, kernel], bias [O]
 // Fast path: im2col over the whole batch into columns [C*k*k, N*Ho*Wo], one sgemm, then a
-// transpose from [O, N*P] to [N, O, P] with the bias added. Backward recomputes the columns.
+// transpose from [O, N*P] to [N, O, P] with the bias added. A trainable layer keeps its columns
+// for the weight gradient; a locked one uses the shared workspace and keeps nothing.
 // `referenceForward` is the direct-loop oracle the tests compare with.
 
 final class Conv2d {
@@ -19,6 +20,8 @@ final class Conv2d {
     let output = Tensor(shape: [0])
     let inputGradient = Tensor(shape: [0])
     private var input: Tensor?
+    private let columnCache = Tensor(shape: [0])
+    private var columnsCached = false
 
     /// PyTorch's default initialisation, or all zeros for a zero convolution.
     init(
@@ -54,7 +57,14 @@ final class Conv2d {
         let P = Ho * Wo, K = C * kernelSize * kernelSize, NP = N * P
         input = x
         output.resize([N, O, Ho, Wo])
-        let columns = workspace.buffer(0, count: K * NP)
+        columnsCached = arena.requiresGradients
+        let columns: UnsafeMutablePointer<Float>
+        if columnsCached {
+            columnCache.resize([K, NP])
+            columns = columnCache.data
+        } else {
+            columns = workspace.buffer(0, count: K * NP)
+        }
         let product = workspace.buffer(1, count: O * NP)
         imageToColumns(x.data, columns, N: N, C: C, H: H, W: W, Ho: Ho, Wo: Wo)
         GEMM.multiply(m: O, n: NP, k: K, a: arena.values + weight.offset, lda: K, b: columns, ldb: NP, c: product, ldc: NP)
@@ -93,8 +103,11 @@ final class Conv2d {
                 for i in 0..<NP { sum += row[i] }
                 db[o] += sum
             }
-            let columns = workspace.buffer(0, count: K * NP)
-            imageToColumns(x.data, columns, N: N, C: C, H: H, W: W, Ho: Ho, Wo: Wo)
+            var columns = columnCache.data
+            if !columnsCached || columnCache.count != K * NP {
+                columns = workspace.buffer(0, count: K * NP)
+                imageToColumns(x.data, columns, N: N, C: C, H: H, W: W, Ho: Ho, Wo: Wo)
+            }
             // dW [O, K] += dyT [O, NP] * columns^T [NP, K]
             GEMM.multiply(transposeB: true, m: O, n: K, k: NP, a: dyT, lda: NP, b: columns, ldb: NP,
                           beta: 1, c: arena.gradients + weight.offset, ldc: K)
@@ -111,26 +124,33 @@ final class Conv2d {
     }
 
     /// columns[(c * k + i) * k + j, n * P + oy * Wo + ox] = x[n, c, oy * s - pad + i, ox * s - pad + j] (0 outside).
+    /// Channels are split across cores; within a row the valid ox form one run (a copy for stride 1).
     private func imageToColumns(_ x: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>,
                                 N: Int, C: Int, H: Int, W: Int, Ho: Int, Wo: Int) {
         let k = kernelSize, s = stride, pad = padding, P = Ho * Wo, NP = N * P
-        for c in 0..<C {
-            for i in 0..<k {
-                for j in 0..<k {
-                    let row = columns + ((c * k + i) * k + j) * NP
-                    for n in 0..<N {
-                        let plane = x + (n * C + c) * H * W
-                        for oy in 0..<Ho {
-                            let dst = row + n * P + oy * Wo
-                            let iy = oy * s - pad + i
-                            if iy < 0 || iy >= H {
-                                dst.update(repeating: 0, count: Wo)
-                                continue
-                            }
-                            let src = plane + iy * W
-                            for ox in 0..<Wo {
-                                let ix = ox * s - pad + j
-                                dst[ox] = (ix >= 0 && ix < W) ? src[ix] : 0
+        Parallel.forEachChunk(C, minimumCount: C * k * k * NP >= 1 << 16 ? 2 : Int.max) { channels in
+            for c in channels {
+                for i in 0..<k {
+                    for j in 0..<k {
+                        let row = columns + ((c * k + i) * k + j) * NP
+                        let (first, end) = Self.validRange(offset: j - pad, stride: s, inputSize: W, outputSize: Wo)
+                        for n in 0..<N {
+                            let plane = x + (n * C + c) * H * W
+                            for oy in 0..<Ho {
+                                let dst = row + n * P + oy * Wo
+                                let iy = oy * s - pad + i
+                                if iy < 0 || iy >= H || first >= end {
+                                    dst.update(repeating: 0, count: Wo)
+                                    continue
+                                }
+                                if first > 0 { dst.update(repeating: 0, count: first) }
+                                if end < Wo { (dst + end).update(repeating: 0, count: Wo - end) }
+                                let src = plane + iy * W + j - pad
+                                if s == 1 {
+                                    (dst + first).update(from: src + first, count: end - first)
+                                } else {
+                                    for ox in first..<end { dst[ox] = src[ox * s] }
+                                }
                             }
                         }
                     }
@@ -143,25 +163,41 @@ final class Conv2d {
     private func columnsToImage(_ columns: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
                                 N: Int, C: Int, H: Int, W: Int, Ho: Int, Wo: Int) {
         let k = kernelSize, s = stride, pad = padding, P = Ho * Wo, NP = N * P
-        for c in 0..<C {
-            for i in 0..<k {
-                for j in 0..<k {
-                    let row = columns + ((c * k + i) * k + j) * NP
-                    for n in 0..<N {
-                        let plane = dx + (n * C + c) * H * W
-                        for oy in 0..<Ho {
-                            let iy = oy * s - pad + i
-                            if iy < 0 || iy >= H { continue }
-                            let src = row + n * P + oy * Wo, dst = plane + iy * W
-                            for ox in 0..<Wo {
-                                let ix = ox * s - pad + j
-                                if ix >= 0 && ix < W { dst[ix] += src[ox] }
+        Parallel.forEachChunk(C, minimumCount: C * k * k * NP >= 1 << 16 ? 2 : Int.max) { channels in
+            for c in channels {
+                for i in 0..<k {
+                    for j in 0..<k {
+                        let row = columns + ((c * k + i) * k + j) * NP
+                        let (first, end) = Self.validRange(offset: j - pad, stride: s, inputSize: W, outputSize: Wo)
+                        if first >= end { continue }
+                        for n in 0..<N {
+                            let plane = dx + (n * C + c) * H * W
+                            for oy in 0..<Ho {
+                                let iy = oy * s - pad + i
+                                if iy < 0 || iy >= H { continue }
+                                let src = row + n * P + oy * Wo, dst = plane + iy * W + j - pad
+                                if s == 1 {
+                                    for ox in first..<end { dst[ox] += src[ox] }
+                                } else {
+                                    for ox in first..<end { dst[ox * s] += src[ox] }
+                                }
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The output columns ox in first..<end whose input column ox * stride + offset lies in 0..<inputSize.
+    @inline(__always)
+    static func validRange(offset: Int, stride: Int, inputSize: Int, outputSize: Int) -> (Int, Int) {
+        // ox * stride + offset >= 0  <=>  ox >= ceil(-offset / stride)
+        let first = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+        // ox * stride + offset <= inputSize - 1  <=>  ox <= floor((inputSize - 1 - offset) / stride)
+        let last = inputSize - 1 - offset
+        let end = last < 0 ? 0 : min(outputSize, last / stride + 1)
+        return (min(first, end), end)
     }
 
     /// Direct loops in Double: the oracle for `forward`.

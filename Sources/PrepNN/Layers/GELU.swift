@@ -15,9 +15,11 @@ final class GELU {
         output.resize(x.shape)
         let xs = x.data, ys = output.data
         let invSqrt2: Float = 0.70710678118654752
-        for i in 0..<x.count {
-            let v = xs[i]
-            ys[i] = 0.5 * v * (1 + erff(v * invSqrt2))
+        Parallel.forEachChunk(x.count) { range in
+            for i in range {
+                let v = xs[i]
+                ys[i] = 0.5 * v * (1 + erff(v * invSqrt2))
+            }
         }
         return output
     }
@@ -27,11 +29,13 @@ final class GELU {
         inputGradient.resize(x.shape)
         let xs = x.data, dys = dy.data, dxs = inputGradient.data
         let invSqrt2: Float = 0.70710678118654752, invSqrt2Pi: Float = 0.39894228040143268
-        for i in 0..<x.count {
-            let v = xs[i]
-            let cdf = 0.5 * (1 + erff(v * invSqrt2))
-            let pdf = invSqrt2Pi * expf(-0.5 * v * v)
-            dxs[i] = dys[i] * (cdf + v * pdf)
+        Parallel.forEachChunk(x.count) { range in
+            for i in range {
+                let v = xs[i]
+                let cdf = 0.5 * (1 + erff(v * invSqrt2))
+                let pdf = invSqrt2Pi * expf(-0.5 * v * v)
+                dxs[i] = dys[i] * (cdf + v * pdf)
+            }
         }
         return inputGradient
     }

@@ -26,7 +26,6 @@ final class MultiHeadAttention {
     /// When false, `backward` skips the context gradient of cross-attention (a fixed context).
     var computesContextGradient = false
 
-    let output = Tensor(shape: [0])
     let inputGradient = Tensor(shape: [0])
     let contextGradient = Tensor(shape: [0])
     private var query: Tensor?
@@ -81,19 +80,20 @@ final class MultiHeadAttention {
         probabilities.resize([N, heads, T, S])
         attended.resize([N, T, c])
         let scale = 1 / Float(d).squareRoot()
-        for n in 0..<N {
-            for h in 0..<heads {
-                let q = queries.data + n * T * c + h * d, k = keys.data + n * S * c + h * d
-                let v = values.data + n * S * c + h * d, o = attended.data + n * T * c + h * d
-                let p = probabilities.data + (n * heads + h) * T * S
+        // Every (sample, head) pair is independent: split them across cores.
+        let (qs, ks, vs, os, ps) = (queries.data, keys.data, values.data, attended.data, probabilities.data)
+        Parallel.forEachChunk(N * heads, minimumCount: N * heads * T * S * d >= 1 << 16 ? 2 : Int.max) { pairs in
+            for pair in pairs {
+                let (n, h) = (pair / heads, pair % heads)
+                let q = qs + n * T * c + h * d, k = ks + n * S * c + h * d
+                let v = vs + n * S * c + h * d, o = os + n * T * c + h * d
+                let p = ps + pair * T * S
                 GEMM.multiply(transposeB: true, m: T, n: S, k: d, alpha: scale, a: q, lda: c, b: k, ldb: c, c: p, ldc: S)
                 for t in 0..<T { Self.softmax(p + t * S, count: S) }
                 GEMM.multiply(m: T, n: d, k: S, a: p, lda: S, b: v, ldb: c, c: o, ldc: c)
             }
         }
-        let y = outputProjection.forward(attended)
-        output.copy(from: y)
-        return output
+        return outputProjection.forward(attended)
     }
 
     /// dy [N, T, c] -> dx [N, T, c] (for self-attention it includes the key and value paths);
@@ -106,14 +106,18 @@ final class MultiHeadAttention {
         let dAttended = outputProjection.backward(dy)!
         queryGradient.resize([N, T, c]); keyGradient.resize([N, S, c]); valueGradient.resize([N, S, c])
         let scale = 1 / Float(d).squareRoot()
-        let dScores = workspace.buffer(3, count: T * S)
-        for n in 0..<N {
-            for h in 0..<heads {
-                let q = queries.data + n * T * c + h * d, k = keys.data + n * S * c + h * d
-                let v = values.data + n * S * c + h * d, dO = dAttended.data + n * T * c + h * d
-                let p = probabilities.data + (n * heads + h) * T * S
-                let dq = queryGradient.data + n * T * c + h * d
-                let dk = keyGradient.data + n * S * c + h * d, dv = valueGradient.data + n * S * c + h * d
+        // One T x S score-gradient scratch per pair, so that pairs can run on any core.
+        let scoreGradients = workspace.buffer(3, count: N * heads * T * S)
+        let (qs, ks, vs, ps, dOs) = (queries.data, keys.data, values.data, probabilities.data, dAttended.data)
+        let (dqs, dks, dvs) = (queryGradient.data, keyGradient.data, valueGradient.data)
+        Parallel.forEachChunk(N * heads, minimumCount: N * heads * T * S * d >= 1 << 16 ? 2 : Int.max) { pairs in
+            for pair in pairs {
+                let (n, h) = (pair / heads, pair % heads)
+                let q = qs + n * T * c + h * d, k = ks + n * S * c + h * d
+                let v = vs + n * S * c + h * d, dO = dOs + n * T * c + h * d
+                let p = ps + pair * T * S, dScores = scoreGradients + pair * T * S
+                let dq = dqs + n * T * c + h * d
+                let dk = dks + n * S * c + h * d, dv = dvs + n * S * c + h * d
                 // dP = dO V^T; dV = P^T dO
                 GEMM.multiply(transposeB: true, m: T, n: S, k: d, a: dO, lda: c, b: v, ldb: c, c: dScores, ldc: S)
                 GEMM.multiply(transposeA: true, m: S, n: d, k: T, a: p, lda: S, b: dO, ldb: c, c: dv, ldc: c)

@@ -1,21 +1,27 @@
 // SiLU: y = x * sigmoid(x), elementwise (torch.nn.SiLU / F.silu).
-//   dy/dx = s * (1 + x * (1 - s)), s = sigmoid(x)
+//   dy/dx = s * (1 + x * (1 - s)), s = sigmoid(x) (kept from forward: one exp per element, not two)
 import Foundation
 
 final class SiLU {
     let output = Tensor(shape: [0])
     let inputGradient = Tensor(shape: [0])
     private var input: Tensor?
+    private let sigmoid = Tensor(shape: [0])
 
     init() {}
 
     func forward(_ x: Tensor) -> Tensor {
         input = x
         output.resize(x.shape)
-        let xs = x.data, ys = output.data
-        for i in 0..<x.count {
-            let v = xs[i]
-            ys[i] = v / (1 + expf(-v))
+        sigmoid.resize(x.shape)
+        let xs = x.data, ys = output.data, ss = sigmoid.data
+        Parallel.forEachChunk(x.count) { range in
+            for i in range {
+                let v = xs[i]
+                let s = 1 / (1 + expf(-v))
+                ss[i] = s
+                ys[i] = v * s
+            }
         }
         return output
     }
@@ -23,11 +29,12 @@ final class SiLU {
     func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("SiLU.backward before forward") }
         inputGradient.resize(x.shape)
-        let xs = x.data, dys = dy.data, dxs = inputGradient.data
-        for i in 0..<x.count {
-            let v = xs[i]
-            let s = 1 / (1 + expf(-v))
-            dxs[i] = dys[i] * s * (1 + v * (1 - s))
+        let xs = x.data, ss = sigmoid.data, dys = dy.data, dxs = inputGradient.data
+        Parallel.forEachChunk(x.count) { range in
+            for i in range {
+                let v = xs[i], s = ss[i]
+                dxs[i] = dys[i] * s * (1 + v * (1 - s))
+            }
         }
         return inputGradient
     }

@@ -3,7 +3,7 @@
 //   m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g^2
 //   p -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 // Gradient accumulation is calling backward several times before `step` (gradients add up);
-// `step` does not zero them: call `zeroGradients` on the arenas.
+// `step` zeroes them only when asked (`zeroingGradients`, which saves a pass over memory).
 // reference: Loshchilov and Hutter, "Decoupled Weight Decay Regularization" (2019); Kingma and Ba,
 // "Adam" (2015).
 import Foundation
@@ -26,7 +26,7 @@ public struct AdamW: Codable, Sendable, Equatable {
     }
 
     /// One update of every parameter of every arena that requires gradients.
-    public mutating func step(_ arenas: [ParameterArena]) {
+    public mutating func step(_ arenas: [ParameterArena], zeroingGradients: Bool = false) {
         stepCount += 1
         let t = Double(stepCount)
         let biasCorrection1 = 1 - pow(Double(beta1), t)
@@ -37,13 +37,16 @@ public struct AdamW: Codable, Sendable, Equatable {
         let (b1, b2, eps) = (beta1, beta2, epsilon)
         for arena in arenas where arena.requiresGradients {
             let p = arena.values, g = arena.gradients, m = arena.firstMoments, v = arena.secondMoments
-            for i in 0..<arena.count {
-                p[i] *= decay
-                let gi = g[i]
-                m[i] = m[i] * b1 + (1 - b1) * gi   // torch: m.lerp_(g, 1 - beta1)
-                v[i] = v[i] * b2 + (1 - b2) * gi * gi
-                let denominator = v[i].squareRoot() / biasCorrection2Root + eps
-                p[i] -= stepSize * m[i] / denominator
+            Parallel.forEachChunk(arena.count) { range in
+                for i in range {
+                    p[i] *= decay
+                    let gi = g[i]
+                    m[i] = m[i] * b1 + (1 - b1) * gi
+                    v[i] = v[i] * b2 + (1 - b2) * gi * gi
+                    let denominator = v[i].squareRoot() / biasCorrection2Root + eps
+                    p[i] -= stepSize * m[i] / denominator
+                }
+                if zeroingGradients { (g + range.lowerBound).update(repeating: 0, count: range.count) }
             }
         }
     }
