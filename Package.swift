@@ -38,7 +38,13 @@ let package = Package(
         ),
         // Neural network: tensors, layers with forward and backward, the U-Net, text encoder and
         // ControlNet, AdamW, the diffusion noise schedule. CPU only, float32, matrix products in OpenBLAS.
-        .target(name: "PrepNN", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        // Optimised in debug builds too: its tests run whole models, and unoptimised SIMD code is
+        // a hundred times slower.
+        .target(
+            name: "PrepNN",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         // The command line: argument parsing only.
         .executableTarget(
             name: "prep",

@@ -7,7 +7,7 @@
 //                                                       prints one JSON object per stage
 //   prep-bench reads DATASET [COUNT]                     random reads by key (a seeded shuffle of
 //                                                       the keys, every member) per second
-//   prep-bench train-step [STEPS] [BATCH]                ms per training step (forward, backward,
+//   prep-bench train-step [STEPS] [BATCH] [base|control] ms per training step (forward, backward,
 //                                                       AdamW) of the reference U-Net: base
 //                                                       fine-tune and ControlNet on the locked base
 //
@@ -54,7 +54,7 @@ func milliseconds(_ body: () throws -> Void) rethrows -> Double {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 || (arguments.count == 2 && arguments[1] == "train-step") else {
-    fail("usage: prep-bench prepare IMAGES_DIR OUT_DIR [RESOLUTION] | stages DIR [REPEATS] | reads DATASET [COUNT] | train-step [STEPS] [BATCH]")
+    fail("usage: prep-bench prepare IMAGES_DIR OUT_DIR [RESOLUTION] | stages DIR [REPEATS] | reads DATASET [COUNT] | train-step [STEPS] [BATCH] [base|control]")
 }
 
 switch arguments[1] {
@@ -117,7 +117,8 @@ case "reads":
 case "train-step":
     let steps = arguments.count > 2 ? Int(arguments[2]) ?? 10 : 10
     let batch = arguments.count > 3 ? Int(arguments[3]) ?? 8 : 8
-    for result in TrainingBenchmark.run(steps: steps, batch: batch) {
+    let modes: Set<String> = arguments.count > 4 ? [arguments[4]] : ["base", "control"]
+    for result in TrainingBenchmark.run(steps: steps, batch: batch, modes: modes) {
         print("{\"step\": \"\(result.name)\", \"batch\": \(batch), \"ms\": \(String(format: "%.1f", result.milliseconds))}")
     }
 default:

@@ -18,12 +18,13 @@ enum GEMM {
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        parallel: Bool = true
     ) {
         if m == 0 || n == 0 { return }
         _ = singleThreaded
         let parts = Parallel.coreCount
-        if parts > 1 && m * n * k >= parallelThreshold && max(m, n) >= 2 * parts {
+        if parallel && parts > 1 && m * n * k >= parallelThreshold && max(m, n) >= 2 * parts {
             if n >= m {
                 // Blocks of columns of C (and of op(B)).
                 Parallel.forEachChunk(n, minimumCount: 0) { columns in

@@ -9,7 +9,9 @@ public enum TrainingBenchmark {
         public let milliseconds: Double
     }
 
-    public static func run(config: ModelConfig = ModelConfig(), steps: Int = 10, batch N: Int = 8, resolution: Int = 64) -> [Result] {
+    /// `modes`: "base", "control" (the two steps), "hint" (the hint encoder alone).
+    public static func run(config: ModelConfig = ModelConfig(), steps: Int = 10, batch N: Int = 8, resolution: Int = 64,
+                           modes: Set<String> = ["base", "control"]) -> [Result] {
         var random = SeededRandom(seed: 0)
         let image = Tensor(shape: [N, config.hintChannels, resolution, resolution], values: random.normals(N * config.hintChannels * resolution * resolution))
         let latents = PixelShuffle.unshuffle(image, factor: 4)
@@ -26,13 +28,24 @@ public enum TrainingBenchmark {
             for _ in 0..<steps { step() }
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(max(steps, 1))
         }
+        var results: [Result] = []
         let unet = UNet(config: config, seed: 0)
-        let base = BaseTrainingStep(unet: unet, optimizer: AdamW(learningRate: 1e-4))
-        let baseMilliseconds = time { base.run(batch) }
-        let controlNet = ControlNet(copying: unet)
-        let control = ControlTrainingStep(unet: unet, controlNet: controlNet, optimizer: AdamW(learningRate: 1e-4))
-        let controlMilliseconds = time { control.run(batch) }
-        return [Result(name: "base fine-tune", milliseconds: baseMilliseconds),
-                Result(name: "controlnet (base locked)", milliseconds: controlMilliseconds)]
+        if modes.contains("base") {
+            let base = BaseTrainingStep(unet: unet, optimizer: AdamW(learningRate: 1e-4))
+            results.append(Result(name: "base fine-tune", milliseconds: time { base.run(batch) }))
+        }
+        if modes.contains("control") {
+            let controlNet = ControlNet(copying: unet)
+            let control = ControlTrainingStep(unet: unet, controlNet: controlNet, optimizer: AdamW(learningRate: 1e-4))
+            results.append(Result(name: "controlnet (base locked)", milliseconds: time { control.run(batch) }))
+        }
+        if modes.contains("hint") {
+            // The hint encoder alone (forward and backward), the part of a ControlNet step at full resolution.
+            let controlNet = ControlNet(copying: unet)
+            results.append(Result(name: "hint encoder", milliseconds: time {
+                controlNet.hint.backward(controlNet.hint.forward(condition))
+            }))
+        }
+        return results
     }
 }

@@ -1,8 +1,9 @@
 // Conv2d: 2-D convolution over NCHW, square kernel, stride and zero padding, as torch.nn.Conv2d.
 //   x [N, C, H, W] -> y [N, O, Ho, Wo], Ho = (H + 2 * padding - kernel) / stride + 1
 //   weight [O, C, kernel, kernel], bias [O]
-// Fast path: im2col over the whole batch into columns [C*k*k, N*Ho*Wo], one sgemm, then a
-// transpose from [O, N*P] to [N, O, P] with the bias added. A trainable layer keeps its columns
+// Fast path: im2col over the whole batch into columns [C*k*k, N*Ho*Wo]; then, for large images
+// (P = Ho*Wo >= 256), one sgemm per image straight into NCHW (images split across cores), else one
+// sgemm for the batch and a transpose from [O, N*P] to [N, O, P] with the bias added. A trainable layer keeps its columns
 // for the weight gradient; a locked one uses the shared workspace and keeps nothing.
 // `referenceForward` is the direct-loop oracle the tests compare with.
 
@@ -48,6 +49,9 @@ final class Conv2d {
                 : Initialization.fanInUniform(outputChannels, fanIn: fanIn, random: &random))
     }
 
+    /// Output positions per image from which the per-image products pay.
+    static let perImageMinimum = 256
+
     func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernelSize) / stride + 1 }
 
     func forward(_ x: Tensor) -> Tensor {
@@ -65,10 +69,22 @@ final class Conv2d {
         } else {
             columns = workspace.buffer(0, count: K * NP)
         }
-        let product = workspace.buffer(1, count: O * NP)
         imageToColumns(x.data, columns, N: N, C: C, H: H, W: W, Ho: Ho, Wo: Wo)
-        GEMM.multiply(m: O, n: NP, k: K, a: arena.values + weight.offset, lda: K, b: columns, ldb: NP, c: product, ldc: NP)
-        let y = output.data, b = arena.values + bias.offset
+        let y = output.data, b = arena.values + bias.offset, w = arena.values + weight.offset
+        if P >= Self.perImageMinimum {
+            for n in 0..<N {
+                for o in 0..<O { (y + (n * O + o) * P).update(repeating: b[o], count: P) }
+            }
+            Parallel.forEachChunk(N, minimumCount: 2) { images in
+                for n in images {
+                    GEMM.multiply(m: O, n: P, k: K, a: w, lda: K, b: columns + n * P, ldb: NP, beta: 1,
+                                  c: y + n * O * P, ldc: P, parallel: false)
+                }
+            }
+            return output
+        }
+        let product = workspace.buffer(1, count: O * NP)
+        GEMM.multiply(m: O, n: NP, k: K, a: w, lda: K, b: columns, ldb: NP, c: product, ldc: NP)
         for n in 0..<N {
             for o in 0..<O {
                 let dst = y + (n * O + o) * P, src = product + o * NP + n * P, bo = b[o]
@@ -87,27 +103,47 @@ final class Conv2d {
         let (O, Ho, Wo) = (outputChannels, outputSize(H), outputSize(W))
         let P = Ho * Wo, K = C * kernelSize * kernelSize, NP = N * P
         precondition(dy.count == N * O * P, "Conv2d.backward: gradient \(dy.shape) for output [\(N), \(O), \(Ho), \(Wo)]")
-        // dy as [O, N*P], the layout of the forward product.
-        let dyT = workspace.buffer(2, count: O * NP)
-        for n in 0..<N {
-            for o in 0..<O {
-                let src = dy.data + (n * O + o) * P, dst = dyT + o * NP + n * P
-                for p in 0..<P { dst[p] = src[p] }
-            }
-        }
+        let w = arena.values + weight.offset
         if arena.requiresGradients {
             let db = arena.gradients + bias.offset
             for o in 0..<O {
                 var sum: Float = 0
-                let row = dyT + o * NP
-                for i in 0..<NP { sum += row[i] }
+                for n in 0..<N {
+                    let row = dy.data + (n * O + o) * P
+                    for p in 0..<P { sum += row[p] }
+                }
                 db[o] += sum
             }
-            var columns = columnCache.data
-            if !columnsCached || columnCache.count != K * NP {
-                columns = workspace.buffer(0, count: K * NP)
-                imageToColumns(x.data, columns, N: N, C: C, H: H, W: W, Ho: Ho, Wo: Wo)
+        }
+        let columns = cachedOrRecomputedColumns(x, K: K, NP: NP)
+        if P >= Self.perImageMinimum {
+            // Straight from dy in NCHW, one image at a time.
+            if let columns {
+                // dW [O, K] += dy_n [O, P] * columns_n^T [P, K]
+                for n in 0..<N {
+                    GEMM.multiply(transposeB: true, m: O, n: K, k: P, a: dy.data + n * O * P, lda: P, b: columns + n * P, ldb: NP,
+                                  beta: 1, c: arena.gradients + weight.offset, ldc: K)
+                }
             }
+            guard computeInputGradient else { return nil }
+            // dcolumns_n [K, P] = W^T [K, O] * dy_n [O, P]
+            let columnGradient = workspace.buffer(1, count: K * NP)
+            Parallel.forEachChunk(N, minimumCount: 2) { images in
+                for n in images {
+                    GEMM.multiply(transposeA: true, m: K, n: P, k: O, a: w, lda: K, b: dy.data + n * O * P, ldb: P,
+                                  c: columnGradient + n * P, ldc: NP, parallel: false)
+                }
+            }
+            return scatterColumnGradient(columnGradient, like: x, Ho: Ho, Wo: Wo)
+        }
+        // dy as [O, N*P], the layout of the batched forward product.
+        let dyT = workspace.buffer(2, count: O * NP)
+        for n in 0..<N {
+            for o in 0..<O {
+                (dyT + o * NP + n * P).update(from: dy.data + (n * O + o) * P, count: P)
+            }
+        }
+        if let columns {
             // dW [O, K] += dyT [O, NP] * columns^T [NP, K]
             GEMM.multiply(transposeB: true, m: O, n: K, k: NP, a: dyT, lda: NP, b: columns, ldb: NP,
                           beta: 1, c: arena.gradients + weight.offset, ldc: K)
@@ -115,11 +151,26 @@ final class Conv2d {
         guard computeInputGradient else { return nil }
         // dcolumns [K, NP] = W^T [K, O] * dyT [O, NP]
         let columnGradient = workspace.buffer(1, count: K * NP)
-        GEMM.multiply(transposeA: true, m: K, n: NP, k: O, a: arena.values + weight.offset, lda: K, b: dyT, ldb: NP,
-                      c: columnGradient, ldc: NP)
+        GEMM.multiply(transposeA: true, m: K, n: NP, k: O, a: w, lda: K, b: dyT, ldb: NP, c: columnGradient, ldc: NP)
+        return scatterColumnGradient(columnGradient, like: x, Ho: Ho, Wo: Wo)
+    }
+
+    /// The forward's columns when cached, else recomputed into the workspace; nil for a locked layer
+    /// (no weight gradient, no columns needed).
+    private func cachedOrRecomputedColumns(_ x: Tensor, K: Int, NP: Int) -> UnsafeMutablePointer<Float>? {
+        guard arena.requiresGradients else { return nil }
+        if columnsCached && columnCache.count == K * NP { return columnCache.data }
+        let columns = workspace.buffer(0, count: K * NP)
+        imageToColumns(x.data, columns, N: x.shape[0], C: x.shape[1], H: x.shape[2], W: x.shape[3],
+                       Ho: outputSize(x.shape[2]), Wo: outputSize(x.shape[3]))
+        return columns
+    }
+
+    /// dx = col2im(dcolumns) into `inputGradient`.
+    private func scatterColumnGradient(_ columnGradient: UnsafePointer<Float>, like x: Tensor, Ho: Int, Wo: Int) -> Tensor {
         inputGradient.resize(x.shape)
         inputGradient.zero()
-        columnsToImage(columnGradient, inputGradient.data, N: N, C: C, H: H, W: W, Ho: Ho, Wo: Wo)
+        columnsToImage(columnGradient, inputGradient.data, N: x.shape[0], C: x.shape[1], H: x.shape[2], W: x.shape[3], Ho: Ho, Wo: Wo)
         return inputGradient
     }
 

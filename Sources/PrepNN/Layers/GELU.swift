@@ -1,5 +1,5 @@
 // GELU, exact form (torch.nn.GELU() default): y = x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))).
-//   dy/dx = Phi(x) + x * phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
+//   dy/dx = Phi(x) + x * phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)   (Phi kept from forward)
 // reference: Hendrycks and Gimpel, "Gaussian Error Linear Units" (2016).
 import Foundation
 
@@ -7,18 +7,22 @@ final class GELU {
     let output = Tensor(shape: [0])
     let inputGradient = Tensor(shape: [0])
     private var input: Tensor?
+    private let cumulative = Tensor(shape: [0])
 
     init() {}
 
     func forward(_ x: Tensor) -> Tensor {
         input = x
         output.resize(x.shape)
-        let xs = x.data, ys = output.data
+        cumulative.resize(x.shape)
+        let xs = x.data, ys = output.data, cdfs = cumulative.data
         let invSqrt2: Float = 0.70710678118654752
         Parallel.forEachChunk(x.count) { range in
             for i in range {
                 let v = xs[i]
-                ys[i] = 0.5 * v * (1 + erff(v * invSqrt2))
+                let cdf = 0.5 * (1 + erff(v * invSqrt2))
+                cdfs[i] = cdf
+                ys[i] = v * cdf
             }
         }
         return output
@@ -27,15 +31,12 @@ final class GELU {
     func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("GELU.backward before forward") }
         inputGradient.resize(x.shape)
-        let xs = x.data, dys = dy.data, dxs = inputGradient.data
-        let invSqrt2: Float = 0.70710678118654752, invSqrt2Pi: Float = 0.39894228040143268
+        let xs = x.data, cdfs = cumulative.data, dys = dy.data, dxs = inputGradient.data
+        let invSqrt2Pi: Float = 0.39894228040143268
         Parallel.forEachChunk(x.count) { range in
-            for i in range {
-                let v = xs[i]
-                let cdf = 0.5 * (1 + erff(v * invSqrt2))
-                let pdf = invSqrt2Pi * expf(-0.5 * v * v)
-                dxs[i] = dys[i] * (cdf + v * pdf)
-            }
+            // dx = dy * (cdf + x * pdf); pdf into dx first, then combined in place.
+            VectorMath.map(xs, dxs, range) { v in VectorMath.exp(-0.5 * v * v) * invSqrt2Pi }
+            for i in range { dxs[i] = dys[i] * (cdfs[i] + xs[i] * dxs[i]) }
         }
         return inputGradient
     }

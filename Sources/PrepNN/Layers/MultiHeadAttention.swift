@@ -190,12 +190,10 @@ final class MultiHeadAttention {
     static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
         var maximum = -Float.infinity
         for i in 0..<count { maximum = max(maximum, row[i]) }
+        for i in 0..<count { row[i] -= maximum }
+        VectorMath.map(row, row, 0..<count) { VectorMath.exp($0) }
         var sum: Float = 0
-        for i in 0..<count {
-            let e = expf(row[i] - maximum)
-            row[i] = e
-            sum += e
-        }
+        for i in 0..<count { sum += row[i] }
         let inverse = 1 / sum
         for i in 0..<count { row[i] *= inverse }
     }

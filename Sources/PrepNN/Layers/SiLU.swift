@@ -16,12 +16,8 @@ final class SiLU {
         sigmoid.resize(x.shape)
         let xs = x.data, ys = output.data, ss = sigmoid.data
         Parallel.forEachChunk(x.count) { range in
-            for i in range {
-                let v = xs[i]
-                let s = 1 / (1 + expf(-v))
-                ss[i] = s
-                ys[i] = v * s
-            }
+            VectorMath.map(xs, ss, range) { v in 1 / (1 + VectorMath.exp(-v)) }
+            for i in range { ys[i] = xs[i] * ss[i] }
         }
         return output
     }

@@ -38,7 +38,24 @@ public struct AdamW: Codable, Sendable, Equatable {
         for arena in arenas where arena.requiresGradients {
             let p = arena.values, g = arena.gradients, m = arena.firstMoments, v = arena.secondMoments
             Parallel.forEachChunk(arena.count) { range in
-                for i in range {
+                // Eight at a time (the same float operations per element as the scalar tail).
+                var i = range.lowerBound
+                while i + 8 <= range.upperBound {
+                    var p8 = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+                    let g8 = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+                    var m8 = UnsafeRawPointer(m + i).loadUnaligned(as: SIMD8<Float>.self)
+                    var v8 = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Float>.self)
+                    p8 *= decay
+                    m8 = m8 * b1 + (1 - b1) * g8
+                    v8 = v8 * b2 + (1 - b2) * g8 * g8
+                    let denominator = v8.squareRoot() / biasCorrection2Root + eps
+                    p8 -= stepSize * m8 / denominator
+                    UnsafeMutableRawPointer(p + i).storeBytes(of: p8, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(m + i).storeBytes(of: m8, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(v + i).storeBytes(of: v8, as: SIMD8<Float>.self)
+                    i += 8
+                }
+                for i in i..<range.upperBound {
                     p[i] *= decay
                     let gi = g[i]
                     m[i] = m[i] * b1 + (1 - b1) * gi
