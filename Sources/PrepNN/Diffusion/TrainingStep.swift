@@ -94,7 +94,8 @@ public final class ControlTrainingStep {
     let loss = MSELoss()
     let noisy = Tensor(shape: [0])
 
-    /// Locks the U-Net (and the text encoder, which only feeds the context here).
+    /// Locks the U-Net (and the text encoder, which only feeds the context here): sets their
+    /// arenas' `requiresGradients` to false, which stays so until the caller sets it back.
     public init(unet: UNet, controlNet: ControlNet, textEncoder: TextEncoder? = nil, optimizer: AdamW = AdamW(),
                 maxGradientNorm: Float? = nil, schedule: NoiseSchedule = NoiseSchedule()) {
         self.unet = unet

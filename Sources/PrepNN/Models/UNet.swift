@@ -32,7 +32,8 @@ public final class UNet {
 
     /// d(loss)/d(context) after `backward`, when `computesContextGradient`.
     public let contextGradient = Tensor(shape: [0])
-    /// d(loss)/d(control[k]) after `backward`: one per control tensor, in the control order.
+    /// d(loss)/d(control[k]) after `backward`: one per control tensor, in the control order (empty
+    /// when the forward had no control). Owned by the model until the next backward.
     public private(set) var controlGradients: [Tensor] = []
     private var controlledSkips: [Tensor] = []
     private let controlledMiddle = Tensor(shape: [0])
@@ -131,9 +132,7 @@ public final class UNet {
             skipIndex += 1
             d = dh
         }
-        if usedControl {
-            controlGradients = skipGradients.map { $0! } + [d]
-        }
+        controlGradients = usedControl ? skipGradients.map { $0! } + [d] : []
         // A locked base needs no encoder backward: nothing upstream of it trains (the context
         // gradient, when asked for, still needs it).
         if arena.requiresGradients || contextGradient != nil {
