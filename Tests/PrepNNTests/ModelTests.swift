@@ -125,9 +125,14 @@ import Testing
         }
         _ = prediction()
         control.arena.zeroGradients()
+        unet.computesContextGradient = true
+        control.computesContextGradient = true
         unet.backward(r)
         control.backward(unet.controlGradients)
         #expect(unet.arena.allGradients.allSatisfy { $0 == 0 })
+        let contextGradient = Tensor(shape: context.shape)
+        contextGradient.setSum(unet.contextGradient, control.contextGradient)
+        expectInputGradient("context through unet and controlnet", input: context, analytic: contextGradient) { weightedSum(prediction(), r) }
         expectDirectionalDerivatives(control.arena) { weightedSum(prediction(), r) }
     }
 

@@ -10,16 +10,18 @@ import Testing
         return arena
     }
 
+    /// 19 parameters: two SIMD blocks of eight and a scalar tail of three.
     @Test func adamWMatchesAHandComputedUpdate() {
-        let arena = scalarArena([1.0, -2.0, 0.5])
-        let gradients: [[Float]] = [[0.1, -0.3, 0], [0.2, 0.1, 0.05]]
+        let initial: [Float] = (0..<19).map { Float($0 % 5) * 0.5 - 1 }
+        let arena = scalarArena(initial)
+        let gradients: [[Float]] = [(0..<19).map { Float($0 % 7) * 0.1 - 0.3 }, (0..<19).map { Float($0 % 3) * 0.05 + 0.01 }]
         var optimizer = AdamW(learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01)
-        var p: [Double] = [1.0, -2.0, 0.5], m = [0.0, 0, 0], v = [0.0, 0, 0]
+        var p = initial.map(Double.init), m = [Double](repeating: 0, count: 19), v = m
         for (t, g) in gradients.enumerated() {
             arena.allGradients = g
-            optimizer.step([arena])
+            optimizer.step([arena], zeroingGradients: t == 1)
             let step = Double(t + 1)
-            for i in 0..<3 {
+            for i in 0..<19 {
                 p[i] -= 0.1 * 0.01 * p[i]
                 m[i] = 0.9 * m[i] + 0.1 * Double(g[i])
                 v[i] = 0.999 * v[i] + 0.001 * Double(g[i]) * Double(g[i])
@@ -27,10 +29,10 @@ import Testing
                 p[i] -= 0.1 * mHat / (vHat.squareRoot() + 1e-8)
             }
             let got = arena.allValues
-            for i in 0..<3 { #expect(abs(Double(got[i]) - p[i]) < 1e-6, "step \(t + 1) parameter \(i): \(got[i]) vs \(p[i])") }
+            for i in 0..<19 { #expect(abs(Double(got[i]) - p[i]) < 1e-6, "step \(t + 1) parameter \(i): \(got[i]) vs \(p[i])") }
         }
-        // First step of Adam moves every parameter with a non-zero gradient by about lr.
         #expect(optimizer.stepCount == 2)
+        #expect(arena.allGradients.allSatisfy { $0 == 0 })
         // Hand values of step 1 for p0: 1 - 0.001 = 0.999, then - 0.1 * 0.1 / (0.1 + 1e-8) = 0.899.
         let fresh = scalarArena([1.0])
         fresh.allGradients = [0.1]

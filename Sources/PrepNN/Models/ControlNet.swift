@@ -11,12 +11,18 @@ public final class ControlNet {
     public let arena = ParameterArena()
     /// One multiplier per control output (the paper's control_scales); 1.0 by default.
     public var controlScales: [Float]
+    /// When true, `backward` also fills `contextGradient` (for training the text encoder through
+    /// the ControlNet's cross-attention as well).
+    public var computesContextGradient = false
+    /// d(loss)/d(context) through the ControlNet after `backward`, when `computesContextGradient`.
+    public let contextGradient = Tensor(shape: [0])
     let workspace = Workspace()
     let encoder: UNetEncoder
     let hint: HintEncoder
     let zeroConvolutions: [Conv2d]
     let zeroMiddle: Conv2d
 
+    private var contextShape: [Int] = []
     private var scaledOutputs: [Tensor] = []
     private var scaledGradients: [Tensor] = []
 
@@ -54,6 +60,7 @@ public final class ControlNet {
 
     /// x [N, latent, H, W], condition [N, 3, 4H, 4W] -> the control list for `UNet.forward`.
     public func forward(_ x: Tensor, timesteps: [Int], context: Tensor, condition: Tensor) -> [Tensor] {
+        contextShape = context.shape
         let hintFeatures = hint.forward(condition)
         let (middle, _) = encoder.forward(x, timesteps: timesteps, context: context, hint: hintFeatures)
         var outputs: [Tensor] = []
@@ -71,7 +78,12 @@ public final class ControlNet {
         let skipGradients: [Tensor?] = zeroConvolutions.enumerated().map { k, conv in
             conv.backward(unscaled(controlGradients[k], k))!
         }
-        encoder.backward(middleGradient: middleGradient, skipGradients: skipGradients, contextGradient: nil)
+        if computesContextGradient {
+            contextGradient.resize(contextShape)
+            contextGradient.zero()
+        }
+        encoder.backward(middleGradient: middleGradient, skipGradients: skipGradients,
+                         contextGradient: computesContextGradient ? contextGradient : nil)
         hint.backward(encoder.hintGradient)
     }
 
