@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PrepImage", targets: ["PrepImage"]),
         .library(name: "PrepStages", targets: ["PrepStages"]),
         .library(name: "PrepDataset", targets: ["PrepDataset"]),
+        .library(name: "PrepNN", targets: ["PrepNN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,6 +28,7 @@ let package = Package(
         .target(name: "CVectorKernels"),
         // SHA-256 through OpenSSL's libcrypto (the processor's SHA extensions where it has them).
         .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
         // Images and codecs: decode, encode, EXIF orientation, resize.
         .target(name: "PrepImage", dependencies: ["CPNG", "CJPEG"], swiftSettings: swiftSettings),
@@ -37,6 +39,15 @@ let package = Package(
             name: "PrepDataset",
             dependencies: ["PrepImage", "PrepStages", "CSQLite", "CCrypto"],
             swiftSettings: swiftSettings
+        ),
+        // Neural network: tensors, layers with forward and backward, the U-Net, text encoder and
+        // ControlNet, AdamW, the diffusion noise schedule. CPU only, float32, matrix products in OpenBLAS.
+        // Optimised in debug builds too: its tests run whole models, and unoptimised SIMD code is
+        // a hundred times slower.
+        .target(
+            name: "PrepNN",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // The command line: argument parsing only.
         .executableTarget(
@@ -49,7 +60,7 @@ let package = Package(
         ),
 
         // Per-stage timings for bench/stages (release builds only make sense).
-        .executableTarget(name: "prep-bench", dependencies: ["PrepImage", "PrepStages", "PrepDataset"], swiftSettings: swiftSettings),
+        .executableTarget(name: "prep-bench", dependencies: ["PrepImage", "PrepStages", "PrepDataset", "PrepNN"], swiftSettings: swiftSettings),
 
         .testTarget(
             name: "PrepImageTests",
@@ -68,6 +79,7 @@ let package = Package(
             dependencies: ["PrepDataset", "PrepImage", "PrepStages"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "PrepNNTests", dependencies: ["PrepNN"], exclude: ["Goldens"], swiftSettings: swiftSettings),
         .testTarget(name: "PrepCLITests", dependencies: ["prep"], swiftSettings: swiftSettings),
     ]
 )

@@ -7,12 +7,16 @@
 //                                                       prints one JSON object per stage
 //   prep-bench reads DATASET [COUNT]                     random reads by key (a seeded shuffle of
 //                                                       the keys, every member) per second
+//   prep-bench train-step [STEPS] [BATCH] [base|control] ms per training step (forward, backward,
+//                                                       AdamW) of the reference U-Net: base
+//                                                       fine-tune and ControlNet on the locked base
 //
 // bench/stages runs this and the same operations in OpenCV (bench/opencv_stages.py) on the same
 // files and prints the ratios.
 import Foundation
 import PrepDataset
 import PrepImage
+import PrepNN
 import PrepStages
 
 func fail(_ message: String) -> Never {
@@ -49,7 +53,9 @@ func milliseconds(_ body: () throws -> Void) rethrows -> Double {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 3 else { fail("usage: prep-bench prepare IMAGES_DIR OUT_DIR [RESOLUTION] | stages DIR [REPEATS] | reads DATASET [COUNT]") }
+guard arguments.count >= 3 || (arguments.count == 2 && arguments[1] == "train-step") else {
+    fail("usage: prep-bench prepare IMAGES_DIR OUT_DIR [RESOLUTION] | stages DIR [REPEATS] | reads DATASET [COUNT] | train-step [STEPS] [BATCH] [base|control]")
+}
 
 switch arguments[1] {
 case "prepare":
@@ -108,6 +114,13 @@ case "reads":
     var bytes = 0
     let ms = try milliseconds { for (key, member) in picks { bytes += try reader.read(key: key, member: member).count } }
     print("{\"reads\": \(count), \"records\": \(keys.count), \"seconds\": \(ms / 1000), \"reads_per_second\": \(Int(Double(count) / (ms / 1000))), \"mean_bytes\": \(bytes / count)}")
+case "train-step":
+    let steps = arguments.count > 2 ? Int(arguments[2]) ?? 10 : 10
+    let batch = arguments.count > 3 ? Int(arguments[3]) ?? 8 : 8
+    let modes: Set<String> = arguments.count > 4 ? [arguments[4]] : ["base", "control"]
+    for result in TrainingBenchmark.run(steps: steps, batch: batch, modes: modes) {
+        print("{\"step\": \"\(result.name)\", \"batch\": \(batch), \"ms\": \(String(format: "%.1f", result.milliseconds))}")
+    }
 default:
     fail("unknown command \(arguments[1])")
 }

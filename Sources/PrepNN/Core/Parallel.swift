@@ -1,0 +1,22 @@
+// Parallel: splits a loop into one contiguous chunk per core (DispatchQueue.concurrentPerform) when
+// the work is large enough to pay for the hand-off (a few microseconds); otherwise runs it inline.
+// OpenBLAS itself runs single-threaded (see GEMM): its own threads spin on the many small matrix
+// products of attention and cost more than they give on 2 cores.
+import Foundation
+
+enum Parallel {
+    static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// body(range) over 0..<count, in `coreCount` chunks when count >= minimumCount.
+    @inline(__always)
+    static func forEachChunk(_ count: Int, minimumCount: Int = 32_768, _ body: (Range<Int>) -> Void) {
+        let chunks = min(coreCount, count)
+        if chunks <= 1 || count < minimumCount {
+            body(0..<count)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            body((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+        }
+    }
+}
