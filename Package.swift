@@ -34,6 +34,8 @@ let package = Package(
             dependencies: ["PrepImage", "PrepStages", "CSQLite"],
             swiftSettings: swiftSettings
         ),
+        // Neural network: tensors, layers, models, checkpoints (safetensors). Foundation only.
+        .target(name: "PrepNN", swiftSettings: swiftSettings),
         // The command line: argument parsing only.
         .executableTarget(
             name: "prep",
@@ -62,6 +64,12 @@ let package = Package(
         .testTarget(
             name: "PrepDatasetTests",
             dependencies: ["PrepDataset", "PrepImage", "PrepStages"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PrepNNTests",
+            dependencies: ["PrepNN"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PrepCLITests", dependencies: ["prep"], swiftSettings: swiftSettings),

@@ -92,26 +92,39 @@ class Cases:
         """module: float32 with parameters as stored; inputs: {name: float32/int64 tensor};
         forward(module, **inputs) -> y. Grads of sum(y * dy) for float inputs and parameters."""
         if perturb and module is not None: perturb_defaults(module)
-        m64 = module.double() if module is not None else None
-        params = dict(m64.named_parameters()) if m64 is not None else {}
-        ins = {}
-        for k, v in inputs.items():
-            ins[k] = v.double().requires_grad_(True) if v.is_floating_point() else v
-        y = forward(m64, **ins)
-        dy = torch.randn(y.shape, dtype=torch.float32)
-        (y * dy.double()).sum().backward()
+        m32 = copy.deepcopy(module)
+        ref = evaluate(module.double() if module is not None else None, inputs, forward, torch.float64)
+        dy = torch.randn(ref["y"].shape, dtype=torch.float32)
+        ref = evaluate(module, inputs, forward, torch.float64, dy)
+        f32 = evaluate(m32, inputs, forward, torch.float32, dy)
         keys = {}
 
         def put(k, t):
             self.tensors[f"{name}.{k}"] = stored(t); keys[k] = list(t.shape)
         for k, v in inputs.items(): put(k, v)
-        for k, p in params.items(): put(k, p)
-        put("y", y); put("dy", dy)
-        for k, v in ins.items():
-            if v.is_floating_point(): put("d" + k, v.grad)
-        for k, p in params.items(): put("d" + k, p.grad)
-        self.cases[name] = {"kind": kind, **hyper, "inputs": list(inputs), "parameters": list(params),
-                            "shapes": keys}
+        for k, p in ref["parameters"].items(): put(k, p)
+        put("y", ref["y"]); put("dy", dy)
+        for k, g in ref["grads"].items(): put("d" + k, g)
+        diffs = {k: max_diff(ref["grads"][k], f32["grads"][k]) for k in ref["grads"]}
+        diffs["y"] = max_diff(ref["y"], f32["y"])
+        self.cases[name] = {"kind": kind, **hyper, "inputs": list(inputs), "parameters": list(ref["parameters"]),
+                            "shapes": keys, "float32_torch_max_abs_diff": max(diffs.values())}
+
+
+def evaluate(module, inputs, forward, dtype, dy=None):
+    """y = forward(module, inputs in dtype); with dy, the gradients of sum(y * dy) of float
+    inputs and of parameters (module already in dtype)."""
+    ins = {k: v.detach().to(dtype).clone().requires_grad_(True) if v.is_floating_point() else v
+           for k, v in inputs.items()}
+    params = dict(module.named_parameters()) if module is not None else {}
+    for p in params.values(): p.grad = None
+    y = forward(module, **ins)
+    grads = {}
+    if dy is not None:
+        (y * dy.to(dtype)).sum().backward()
+        grads = {k: v.grad for k, v in ins.items() if v.is_floating_point()}
+        grads.update({k: p.grad for k, p in params.items()})
+    return {"y": y, "parameters": params, "grads": grads}
 
 
 def perturb_defaults(module):
