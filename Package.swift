@@ -79,7 +79,7 @@ let package = Package(
             dependencies: ["PrepDataset", "PrepImage", "PrepStages"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PrepNNTests", dependencies: ["PrepNN"], exclude: ["Goldens"], swiftSettings: swiftSettings),
+        .testTarget(name: "PrepNNTests", dependencies: ["PrepNN"], exclude: ["Goldens", "Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "PrepCLITests", dependencies: ["prep"], swiftSettings: swiftSettings),
     ]
 )
