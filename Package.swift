@@ -26,12 +26,14 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Vector kernels needing FMA3, compiled for AVX2+FMA and chosen at run time.
         .target(name: "CVectorKernels"),
+        // libdeflate: the zlib streams of the PNG members prep writes.
+        .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
         // SHA-256 through OpenSSL's libcrypto (the processor's SHA extensions where it has them).
         .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
         // Images and codecs: decode, encode, EXIF orientation, resize.
-        .target(name: "PrepImage", dependencies: ["CPNG", "CJPEG"], swiftSettings: swiftSettings),
+        .target(name: "PrepImage", dependencies: ["CPNG", "CJPEG", "CDeflate"], swiftSettings: swiftSettings),
         // Stages: pure functions from a record's images to conditions, seeded per record.
         .target(name: "PrepStages", dependencies: ["PrepImage", "CVectorKernels"], swiftSettings: swiftSettings),
         // Pipeline and index: sources, records, tar shards, SQLite index, build, stats, verify.

@@ -38,16 +38,21 @@ public enum PNGCodec {
         return (Int(header.width), Int(header.height))
     }
 
-    /// Encodes an 8-bit gray (1 channel) or RGB (3 channels) image. `compressionLevel` 0...9
-    /// (zlib's). `filter` `.automatic` writes binary 0/255 gray maps with no row filter and
-    /// run-length deflate (7x faster and smaller than libpng's default at level 6), other images
-    /// with the sub filter and run-length deflate (OpenCV's default); see `PNGFilter`.
+    /// Encodes an 8-bit gray (1 channel) or RGB (3 channels) image. `compressionLevel` 0...9.
+    /// `filter` `.automatic` writes binary 0/255 gray maps with no row filter and other images
+    /// with the sub filter; `.automatic`, `.none`, `.sub` and `.up` go through `PNGWriter`
+    /// (libdeflate), the others through libpng and zlib; see `PNGFilter`.
     public static func encode(_ image: Image, compressionLevel: Int = 6, filter: PNGFilter = .automatic) throws -> [UInt8] {
         let level = min(max(compressionLevel, 0), 9)
         return try image.pixels.withUnsafeBufferPointer { pixels in
-            let settings = filter.settings(level: level, isBinaryGray: image.channels == 1 && PNGFilter.isBinary(pixels))
-            return try encode(UnsafeRawBufferPointer(pixels), width: image.width, height: image.height,
-                              channels: image.channels, bitDepth: 8, compressionLevel: level, settings: settings)
+            let isBinary = image.channels == 1 && PNGFilter.isBinary(pixels)
+            if let rowFilter = filter.rowFilter(isBinaryGray: isBinary) {
+                return try PNGWriter.encode(UnsafeRawBufferPointer(pixels), width: image.width, height: image.height,
+                                            channels: image.channels, bitDepth: 8, level: level, filter: rowFilter)
+            }
+            return try encodeWithLibpng(UnsafeRawBufferPointer(pixels), width: image.width, height: image.height,
+                                        channels: image.channels, bitDepth: 8, compressionLevel: level,
+                                        settings: filter.settings(level: level, isBinaryGray: isBinary))
         }
     }
 
@@ -55,10 +60,25 @@ public enum PNGCodec {
     /// non-binary images.
     public static func encode(_ depth: DepthMap, compressionLevel: Int = 6, filter: PNGFilter = .automatic) throws -> [UInt8] {
         let level = min(max(compressionLevel, 0), 9)
-        let settings = filter.settings(level: level, isBinaryGray: false)
         return try depth.values.withUnsafeBytes { values in
-            try encode(values, width: depth.width, height: depth.height, channels: 1,
-                       bitDepth: 16, compressionLevel: level, settings: settings)
+            if let rowFilter = filter.rowFilter(isBinaryGray: false) {
+                return try PNGWriter.encode(values, width: depth.width, height: depth.height, channels: 1, bitDepth: 16,
+                                            level: level, filter: rowFilter)
+            }
+            return try encodeWithLibpng(values, width: depth.width, height: depth.height, channels: 1,
+                                        bitDepth: 16, compressionLevel: level,
+                                        settings: filter.settings(level: level, isBinaryGray: false))
+        }
+    }
+
+    /// The same image through libpng and zlib with `filter`'s settings: the oracle of the
+    /// `PNGWriter` path in the tests, and the encoder of `.adaptive`, `.average` and `.paeth`.
+    static func encodeWithLibpng(_ image: Image, compressionLevel: Int, filter: PNGFilter) throws -> [UInt8] {
+        try image.pixels.withUnsafeBufferPointer { pixels in
+            let isBinary = image.channels == 1 && PNGFilter.isBinary(pixels)
+            return try encodeWithLibpng(UnsafeRawBufferPointer(pixels), width: image.width, height: image.height,
+                                        channels: image.channels, bitDepth: 8, compressionLevel: compressionLevel,
+                                        settings: filter.settings(level: compressionLevel, isBinaryGray: isBinary))
         }
     }
 
@@ -134,8 +154,8 @@ public enum PNGCodec {
         }
     }
 
-    private static func encode(_ samples: UnsafeRawBufferPointer, width: Int, height: Int, channels: Int,
-                               bitDepth: Int, compressionLevel: Int,
+    private static func encodeWithLibpng(_ samples: UnsafeRawBufferPointer, width: Int, height: Int, channels: Int,
+                                         bitDepth: Int, compressionLevel: Int,
                                settings: (filters: Int32, strategy: Int32)) throws -> [UInt8] {
         guard width > 0, height > 0, width <= Int(UInt32.max), height <= Int(UInt32.max) else {
             throw ImageError.encodingFailed("PNG: cannot encode a \(width)x\(height) image")

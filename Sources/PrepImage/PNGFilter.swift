@@ -1,39 +1,34 @@
 import CPNG
 
-/// How `PNGCodec.encode` filters rows before zlib (and, for `.automatic`, which zlib strategy
-/// it uses). Every choice is lossless, deterministic (same bytes every run for a given libpng
-/// and zlib) and writes an ordinary 8-bit (or 16-bit) PNG that every reader opens.
+/// How `PNGCodec.encode` filters rows before deflate, and which deflate it uses. Every choice is
+/// lossless, deterministic (same bytes every run for given libpng, zlib and libdeflate versions)
+/// and writes an ordinary 8-bit (or 16-bit) PNG that every reader opens.
 ///
 /// `.automatic`, the default: a gray image whose samples are all 0 or 255 (the binary maps of
-/// canny, hough and scribble) gets no filter and, at levels 1...6, zlib's run-length strategy
-/// (Z_RLE: only matches at distance 1, i.e. runs; the level then makes no difference); levels
-/// 7...9 keep the default strategy for the last bytes, level 0 stores. Anything else (RGB normal
-/// maps, general gray, 16-bit depth) gets the sub filter with run-length deflate at levels 1...6
-/// (what OpenCV's `imwrite` does by default), and `.adaptive`, libpng's default, at 0 and 7...9.
+/// canny, hough and scribble) gets no filter and libpng with zlib's run-length strategy at levels
+/// 1...6 (Z_RLE: only matches at distance 1; the level then makes no difference); levels 7...9
+/// keep zlib's default strategy, level 0 stores. Anything else (RGB normal maps, general gray,
+/// 16-bit depth) gets the sub filter and libdeflate (`PNGWriter`) at the given level.
+/// `.none`, `.sub` and `.up` always go through `PNGWriter`; `.adaptive` (libpng's default: each
+/// row gets whichever of the five filters looks smallest), `.average` and `.paeth` through libpng.
 ///
-/// Measured on prep's own 512x512 maps of the Examples photos (`prep annotate ... --resolution
-/// 512`; release, thread CPU time, libpng 1.6.39, zlib 1.2.13), ms per map / bytes:
+/// Measured on 20 of each of prep's 512x512 maps of the bench corpus (`bench/build`), level 1,
+/// ms per map / bytes, zlib 1.2.13 run-length vs libdeflate 1.14:
 ///
-///     map (mean of 5)      level 6 adaptive (before)   level 6 none    automatic (none + RLE)
-///     canny                6.8 ms / 15.9 kB            5.7 / 14.1      1.0 ms / 13.9 kB
-///     hough                5.9 ms / 12.5 kB            4.9 / 11.5      0.9 ms / 12.2 kB
-///     scribble             3.4 ms /  5.1 kB            2.0 /  4.3      0.5 ms /  4.2 kB
+///     map               zlib Z_RLE          libdeflate
+///     canny (none)      1.01 ms / 13.3 kB   0.86 ms / 16.4 kB
+///     hough (none)      0.85 ms / 11.0 kB   0.83 ms / 13.3 kB
+///     scribble (none)   0.54 ms /  5.8 kB   0.79 ms /  8.5 kB
+///     normal (sub)      7.92 ms /  223 kB   3.35 ms /  210 kB
+///     depth 16 (sub)    6.05 ms /  332 kB   3.35 ms /  270 kB
 ///
-/// For binary maps the filters only hurt (sub/up/paeth/adaptive are 3-25% larger than none at
-/// every level: they turn an edge into two non-zero bytes), and level 9 with no filter is the
-/// smallest 8-bit file (canny 12.5 kB) but takes 82 ms. 1-bit gray would be smaller still
-/// (canny 10.5 kB with RLE, 0.6 ms) but Pillow opens it as mode "1" and readers of raw
-/// members may not expect it, so binary maps stay 8-bit gray.
-///
-/// The RGB normal map of the motorcycle disparity (noisy, 486 kB): adaptive takes 22 ms at
-/// level 1 (529 kB), 29 ms at 3 (514 kB), 70 ms at 6 (486 kB); none at 6 is 37 ms but 540 kB;
-/// paeth alone is within 1% of adaptive. At level 1, filter + strategy (ms / bytes):
-///
-///     512x512 map            adaptive        sub + RLE (automatic)   up + RLE        paeth + RLE
-///     normal (RGB)           22.1 / 529 kB   10.8 / 517 kB           10.7 / 519 kB   14.0 / 486 kB
-///     depth (16-bit)         15.4 / 379 kB    7.7 / 376 kB            7.4 / 387 kB    9.3 / 367 kB
-///     black RGB placeholder   6.4 / 3.5 kB    1.6 / 1.7 kB
-///     black 16-bit            4.4 / 2.4 kB    1.2 / 1.4 kB
+/// Earlier measurements with libpng alone (the Examples photos' maps): for binary maps the
+/// filters only hurt (sub/up/paeth/adaptive are 3-25% larger than none at every level: they
+/// turn an edge into two non-zero bytes), and level 9 with no filter is the smallest 8-bit file
+/// (canny 12.5 kB) but takes 82 ms. 1-bit gray would be smaller still (canny 10.5 kB, 0.6 ms)
+/// but Pillow opens it as mode "1" and readers of raw members may not expect it, so binary maps
+/// stay 8-bit gray. On the RGB normal map of the motorcycle disparity, level 1 adaptive took
+/// 22.1 ms (529 kB), sub + RLE 10.8 ms (517 kB), paeth + RLE 14.0 ms (486 kB).
 /// reference: libpng-manual.txt, "Controlling row filtering"; zlib manual, deflateInit2 strategy.
 public enum PNGFilter: Sendable, Equatable, CaseIterable {
     /// Binary 0/255 gray: `.none` with run-length deflate (levels 1...6); anything else: `.sub`
@@ -62,6 +57,19 @@ public enum PNGFilter: Sendable, Equatable, CaseIterable {
         case .up: return (Int32(CPNG_FILTER_UP), Int32(CPNG_DEFAULT))
         case .average: return (Int32(CPNG_FILTER_AVG), Int32(CPNG_DEFAULT))
         case .paeth: return (Int32(CPNG_FILTER_PAETH), Int32(CPNG_DEFAULT))
+        }
+    }
+
+    /// The row filter `PNGWriter` (libdeflate) applies, or nil where libpng encodes: the filters
+    /// only libpng has, and binary maps under `.automatic` (zlib's run-length deflate is as fast
+    /// as libdeflate on them and 15-45% smaller).
+    func rowFilter(isBinaryGray: Bool) -> PNGWriter.RowFilter? {
+        switch self {
+        case .automatic: return isBinaryGray ? nil : .sub  // binary maps: libpng's run-length deflate
+        case .none: return PNGWriter.RowFilter.none
+        case .sub: return .sub
+        case .up: return .up
+        case .adaptive, .average, .paeth: return nil
         }
     }
 
