@@ -85,7 +85,7 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Sorted-key JSON of a value (checkpoint metadata).
     static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
     }
 }
