@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PrepStages", targets: ["PrepStages"]),
         .library(name: "PrepDataset", targets: ["PrepDataset"]),
         .library(name: "PrepNN", targets: ["PrepNN"]),
+        .library(name: "PrepTrain", targets: ["PrepTrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,11 +52,14 @@ let package = Package(
             dependencies: ["COpenBLAS"],
             swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
+        // The trainer: a dataset's records as batches, the training loop, checkpoints, the loss log.
+        .target(name: "PrepTrain", dependencies: ["PrepNN", "PrepDataset", "PrepImage"], swiftSettings: swiftSettings),
         // The command line: argument parsing only.
         .executableTarget(
             name: "prep",
             dependencies: [
                 "PrepDataset",
+                "PrepTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -82,6 +86,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PrepNNTests", dependencies: ["PrepNN"], exclude: ["Goldens", "Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "PrepTrainTests", dependencies: ["PrepTrain", "PrepNN", "PrepDataset", "PrepImage"], swiftSettings: swiftSettings),
         .testTarget(name: "PrepCLITests", dependencies: ["prep"], swiftSettings: swiftSettings),
     ]
 )
