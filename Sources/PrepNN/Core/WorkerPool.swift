@@ -2,7 +2,9 @@
 // step (about 1,400 per step at the reference size). A worker spins on a generation counter for
 // about a millisecond before sleeping on a condition variable, so that back-to-back loops start
 // without a futex wake-up (GCD's concurrentPerform paid one per loop, and its worker often arrived
-// after the calling thread had done every chunk itself).
+// after the calling thread had done every chunk itself). Past the first few microseconds, spinning
+// threads call sched_yield, so that on a busy machine they give way to runnable threads (the
+// worker holding the last chunk, or other processes) instead of burning their time slice.
 //
 // Each loop is a Job with its own chunk counter: a worker that wakes late finds the counter
 // exhausted and does nothing. One job at a time: a caller that finds the pool busy (a nested loop,
@@ -45,6 +47,8 @@ final class WorkerPool: @unchecked Sendable {
     private var current: Job?
     /// Spin iterations (atomic loads) before a worker sleeps: about a millisecond.
     private let spinLimit = 2_000_000
+    /// Spin iterations before spinning threads start yielding between checks.
+    private let yieldAfter = 20_000
 
     init(workerCount: Int) {
         self.workerCount = max(0, workerCount)
@@ -72,7 +76,11 @@ final class WorkerPool: @unchecked Sendable {
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 { pthread_cond_broadcast(condition) }
         pthread_mutex_unlock(mutex)
         job.work()
-        while job.unfinished.load(ordering: .acquiring) > 0 {}
+        var spins = 0
+        while job.unfinished.load(ordering: .acquiring) > 0 {
+            spins += 1
+            if spins > yieldAfter { sched_yield() }
+        }
         busy.store(false, ordering: .releasing)
     }
 
@@ -80,7 +88,10 @@ final class WorkerPool: @unchecked Sendable {
         var seen = 0
         while true {
             var spins = 0
-            while generation.load(ordering: .acquiring) == seen && spins < spinLimit { spins += 1 }
+            while generation.load(ordering: .acquiring) == seen && spins < spinLimit {
+                spins += 1
+                if spins > yieldAfter && spins % 64 == 0 { sched_yield() }
+            }
             pthread_mutex_lock(mutex)
             if generation.load(ordering: .sequentiallyConsistent) == seen {
                 sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
