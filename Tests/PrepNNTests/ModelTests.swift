@@ -71,6 +71,33 @@ import Testing
         #expect(alone == controlled)
     }
 
+    @Test func controlScalesMultiplyTheOutputsAndZeroScalesLeaveTheBase() {
+        let config = ModelConfig.tiny
+        let unet = UNet(config: config, seed: 5)
+        let control = ControlNet(copying: unet)
+        var random = SeededRandom(seed: 3)
+        for entry in control.arena.entries where entry.name.hasPrefix("zc.") || entry.name.hasPrefix("zmid.") || entry.name.hasPrefix("hint.10.") {
+            control.arena.setValue(named: entry.name, (0..<entry.count).map { _ in random.uniform(-0.3, 0.3) })
+        }
+        let batch = Self.tinyBatch(config)
+        func outputs() -> [[Float]] {
+            control.forward(batch.latents, timesteps: batch.timesteps, context: batch.context!, condition: batch.condition!).map(\.values)
+        }
+        let unscaled = outputs()
+        control.controlScales = control.controlScales.indices.map { Float($0) * 0.5 }
+        let scaled = outputs()
+        for k in unscaled.indices {
+            #expect(maxDifference(scaled[k], unscaled[k].map { $0 * Float(k) * 0.5 }) < 1e-6, "control output \(k)")
+        }
+        let alone = unet.forward(batch.latents, timesteps: batch.timesteps, context: batch.context!).values
+        control.controlScales = control.controlScales.map { _ in 0 }
+        let silenced = control.forward(batch.latents, timesteps: batch.timesteps, context: batch.context!, condition: batch.condition!)
+        #expect(unet.forward(batch.latents, timesteps: batch.timesteps, context: batch.context!, control: silenced).values == alone)
+        control.controlScales = control.controlScales.map { _ in 1 }
+        let active = control.forward(batch.latents, timesteps: batch.timesteps, context: batch.context!, condition: batch.condition!)
+        #expect(unet.forward(batch.latents, timesteps: batch.timesteps, context: batch.context!, control: active).values != alone)
+    }
+
     @Test func oneControlStepMakesTheZeroConvolutionsNonZeroAndLeavesTheBaseAlone() {
         let config = ModelConfig.tiny
         let unet = UNet(config: config, seed: 5)
@@ -114,6 +141,8 @@ import Testing
             control.arena.setValue(named: entry.name, (0..<entry.count).map { _ in random.uniform(-0.3, 0.3) })
         }
         unet.arena.requiresGradients = false
+        // Scales other than 1 on some outputs, so that their backward is checked too.
+        control.controlScales = control.controlScales.indices.map { $0 % 2 == 0 ? 1 : 0.5 + Float($0) / 4 }
         let x = Tensor(shape: [2, 4, 8, 8], values: random.normals(2 * 4 * 64))
         let context = Tensor(shape: [2, config.textLength, config.contextDimension], values: random.normals(2 * config.textLength * config.contextDimension))
         let condition = Tensor(shape: [2, 3, 32, 32], values: (0..<(2 * 3 * 1024)).map { _ in random.nextUniform() })
@@ -148,13 +177,12 @@ import Testing
     }
 
     @Test func tinyUNetOverfitsOneBatch() {
-        var config = ModelConfig.tiny
-        config.latentChannels = 4
+        let config = ModelConfig.tiny
         let unet = UNet(config: config, seed: 1)
         let step = BaseTrainingStep(unet: unet, optimizer: AdamW(learningRate: 1e-2, weightDecay: 0))
         let batch = Self.tinyBatch(config, N: 1)
         var losses: [Float] = []
-        for _ in 0..<150 {
+        for _ in 0..<300 {
             losses.append(step.run(batch))
             if losses.last! < losses[0] / 10 { break }
         }

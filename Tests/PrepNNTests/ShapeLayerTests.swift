@@ -55,6 +55,13 @@ import Testing
         #expect(PixelShuffle.shuffle(PixelShuffle.unshuffle(big, factor: 4), factor: 4).values == big.values)
     }
 
+    @Test func pixelShuffleIsTheGradientOfUnshuffle() {
+        let x = randomTensor([2, 3, 8, 4], seed: 10)
+        let r = randomTensor([2, 12, 4, 2], seed: 11)
+        let dx = PixelShuffle.shuffle(r, factor: 2)
+        expectInputGradient("pixel unshuffle dx", input: x, analytic: dx) { weightedSum(PixelShuffle.unshuffle(x, factor: 2), r) }
+    }
+
     @Test func embeddingLooksUpRowsAndScatterAddsGradients() {
         let (arena, embedding) = makeArena { scope, random in Embedding(scope, vocabularySize: 5, dimension: 3, random: &random) }
         let table = arena.value(named: "weight")

@@ -6,7 +6,7 @@ import COpenBLAS
 
 enum GEMM {
     /// Products below this many multiply-adds run on one core.
-    static let parallelThreshold = 1 << 20
+    static let parallelThreshold = 1 << 18
 
     private static let singleThreaded: Void = openblas_set_num_threads(1)
 

@@ -1,5 +1,5 @@
-// Parallel: splits a loop into one contiguous chunk per core (DispatchQueue.concurrentPerform) when
-// the work is large enough to pay for the hand-off (a few microseconds); otherwise runs it inline.
+// Parallel: splits a loop into one contiguous chunk per core (on the WorkerPool) when the work is
+// large enough to pay for the hand-off; otherwise runs it inline.
 // OpenBLAS itself runs single-threaded (see GEMM): its own threads spin on the many small matrix
 // products of attention and cost more than they give on 2 cores.
 import Foundation
@@ -9,13 +9,13 @@ enum Parallel {
 
     /// body(range) over 0..<count, in `coreCount` chunks when count >= minimumCount.
     @inline(__always)
-    static func forEachChunk(_ count: Int, minimumCount: Int = 32_768, _ body: (Range<Int>) -> Void) {
+    static func forEachChunk(_ count: Int, minimumCount: Int = 32_768, _ body: @escaping (Range<Int>) -> Void) {
         let chunks = min(coreCount, count)
         if chunks <= 1 || count < minimumCount {
             body(0..<count)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        WorkerPool.shared.run(chunks: chunks) { chunk in
             body((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
         }
     }

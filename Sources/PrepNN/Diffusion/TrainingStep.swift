@@ -36,6 +36,7 @@ public final class BaseTrainingStep {
     let loss = MSELoss()
     let noisy = Tensor(shape: [0])
 
+    /// Unlocks the U-Net and the text encoder (sets their arenas' `requiresGradients` to true).
     public init(unet: UNet, textEncoder: TextEncoder? = nil, optimizer: AdamW = AdamW(), maxGradientNorm: Float? = nil,
                 schedule: NoiseSchedule = NoiseSchedule()) {
         self.unet = unet
@@ -43,6 +44,8 @@ public final class BaseTrainingStep {
         self.optimizer = optimizer
         self.maxGradientNorm = maxGradientNorm
         self.schedule = schedule
+        unet.arena.requiresGradients = true
+        textEncoder?.arena.requiresGradients = true
         unet.computesContextGradient = textEncoder != nil
     }
 

@@ -36,7 +36,7 @@ final class GroupNorm {
         mean.resize([N * G])
         inverseDeviation.resize([N * G])
         let gamma = arena.values + weight.offset, beta = arena.values + bias.offset
-        let xs = x.data, ys = output.data, means = mean.data, rstds = inverseDeviation.data
+        let xs = x.data, ys = output.data, means = mean.data, rstds = inverseDeviation.data, epsilon = epsilon
         Parallel.forEachChunk(N * G, minimumCount: x.count >= 32_768 ? 2 : Int.max) { groups in
             for ng in groups {
                 let base = xs + ng * groupSize

@@ -58,14 +58,17 @@ final class ResBlock {
     func backward(_ dy: Tensor, embeddingGradient: Tensor) -> Tensor {
         let dHidden = norm2.backward(activation2.backward(conv2.backward(dy)!))
         let (N, O) = (dHidden.shape[0], outputChannels), P = dHidden.count / (N * O)
-        projectionGradient.resize([N, O])
-        for i in 0..<(N * O) {
-            let src = dHidden.data + i * P
-            var sum: Float = 0
-            for p in 0..<P { sum += src[p] }
-            projectionGradient.data[i] = sum
+        // The embedding gradient only feeds the time MLP, which trains exactly when this block does.
+        if embeddingProjection.arena.requiresGradients {
+            projectionGradient.resize([N, O])
+            for i in 0..<(N * O) {
+                let src = dHidden.data + i * P
+                var sum: Float = 0
+                for p in 0..<P { sum += src[p] }
+                projectionGradient.data[i] = sum
+            }
+            embeddingGradient.add(embeddingActivation.backward(embeddingProjection.backward(projectionGradient)!))
         }
-        embeddingGradient.add(embeddingActivation.backward(embeddingProjection.backward(projectionGradient)!))
         let dMain = norm1.backward(activation1.backward(conv1.backward(dHidden)!))
         inputGradient.setSum(dMain, skip?.backward(dy) ?? dy)
         return inputGradient

@@ -91,6 +91,7 @@ public final class UNet {
         let (middle, emb) = encoder.forward(x, timesteps: timesteps, context: context)
         var h = middle
         if let control {
+            precondition(control[controlCount - 1].shape == middle.shape, "UNet: middle control \(control[controlCount - 1].shape), expected \(middle.shape)")
             controlledMiddle.setSum(middle, control[controlCount - 1])
             h = controlledMiddle
         }
@@ -99,6 +100,7 @@ public final class UNet {
             skipIndex -= 1
             var skip = encoder.skips[skipIndex]
             if let control {
+                precondition(control[skipIndex].shape == skip.shape, "UNet: control \(skipIndex) \(control[skipIndex].shape), expected \(skip.shape)")
                 controlledSkips[skipIndex].setSum(skip, control[skipIndex])
                 skip = controlledSkips[skipIndex]
             }
