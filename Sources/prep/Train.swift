@@ -45,6 +45,8 @@ struct Train: ParsableCommand {
     var seed: UInt64 = 0
     @Flag(help: "Continue the run in --out from its newest checkpoint (the options that define the run must match).")
     var resume = false
+    @Option(help: "Threads of the model's loops (default: one per core). Results are the same for any count.")
+    var threads: Int?
     @Flag(help: "No progress output.")
     var quiet = false
 
@@ -74,6 +76,10 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        if let threads {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            NNThreads.requested = threads
+        }
         do {
             let trainer = try Trainer(options: try options(), resume: resume)
             let summary = try trainer.run(progress: TrainingProgress(quiet: quiet))

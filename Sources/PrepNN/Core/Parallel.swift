@@ -4,8 +4,16 @@
 // products of attention and cost more than they give on 2 cores.
 import Foundation
 
+/// How many threads PrepNN's loops use: the calling thread plus `threads - 1` pool workers.
+public enum NNThreads {
+    /// Set before the first model runs (it is read once); nil means one per core.
+    nonisolated(unsafe) public static var requested: Int?
+    /// The count in force.
+    public static var count: Int { Parallel.coreCount }
+}
+
 enum Parallel {
-    static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    static let coreCount = max(1, NNThreads.requested ?? ProcessInfo.processInfo.activeProcessorCount)
 
     /// body(range) over 0..<count, in `coreCount` chunks when count >= minimumCount.
     @inline(__always)
