@@ -38,29 +38,55 @@ public enum Condition: Sendable, Equatable {
     public var density: Double {
         let pixelCount = width * height
         guard pixelCount > 0 else { return 0 }
-        // A 32-bit local counter and branch-free sums: the loops vectorise.
-        let nonZero: UInt32
+        let nonZero: Int
         switch self {
         case .image(let image):
             nonZero = image.pixels.withUnsafeBufferPointer { pixels in
-                let p = pixels.baseAddress!
-                var count: UInt32 = 0
-                if image.channels == 1 {
-                    for i in 0..<pixelCount { count &+= p[i] == 0 ? 0 : 1 }
-                } else {  // an Image is gray or RGB
-                    for i in 0..<pixelCount { count &+= (p[3 * i] | p[3 * i + 1] | p[3 * i + 2]) == 0 ? 0 : 1 }
-                }
-                return count
+                image.channels == 1
+                    ? Self.countNonZero(UnsafeRawPointer(pixels.baseAddress!), bytes: pixelCount)
+                    : Self.countNonZeroPixels(pixels.baseAddress!, count: pixelCount)
             }
         case .depth(let depth):
             nonZero = depth.values.withUnsafeBufferPointer { values in
-                let p = values.baseAddress!
-                var count: UInt32 = 0
-                for i in 0..<pixelCount { count &+= p[i] == 0 ? 0 : 1 }
+                var count = 0
+                for value in values { count &+= value == 0 ? 0 : 1 }
                 return count
             }
         }
         return Double(nonZero) / Double(pixelCount)
+    }
+}
+
+extension Condition {
+    /// Non-zero bytes, 16 at a time: each lane counts up to 255 blocks before the lanes are added.
+    static func countNonZero(_ bytes: UnsafeRawPointer, bytes count: Int) -> Int {
+        var total = 0, i = 0
+        while i + 16 <= count {
+            var lanes = SIMD16<UInt8>()
+            let blockEnd = min(count, i + 255 * 16)
+            while i + 16 <= blockEnd {
+                let v = bytes.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+                lanes &+= (v | (SIMD16<UInt8>() &- v)) &>> 7  // 1 where v != 0: its negation or itself has the top bit
+                i += 16
+            }
+            for lane in 0..<16 { total += Int(lanes[lane]) }
+        }
+        let tail = bytes.assumingMemoryBound(to: UInt8.self)
+        while i < count {
+            total += tail[i] != 0 ? 1 : 0
+            i += 1
+        }
+        return total
+    }
+
+    /// RGB pixels with any non-zero channel, without branches.
+    static func countNonZeroPixels(_ pixels: UnsafePointer<UInt8>, count: Int) -> Int {
+        var total: UInt32 = 0
+        for i in 0..<count {
+            let any = pixels[3 * i] | pixels[3 * i + 1] | pixels[3 * i + 2]
+            total &+= UInt32((any | (0 &- any)) >> 7)  // top bit set exactly when any != 0
+        }
+        return Int(total)
     }
 }
 

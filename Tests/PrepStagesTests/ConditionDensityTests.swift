@@ -24,6 +24,20 @@ struct ConditionDensityTests {
         #expect(condition.density > 0 && condition.density < 1)
     }
 
+    /// The 16-lane counter at lengths around its block sizes (16 bytes, 255 blocks) and tails.
+    @Test func vectorCountMatchesTheObviousCount() {
+        var state: UInt32 = 7
+        for count in [0, 1, 15, 16, 17, 255 * 16 - 1, 255 * 16, 255 * 16 + 1, 3 * 255 * 16 + 37, 70_000] {
+            let bytes = (0..<count).map { _ -> UInt8 in
+                state = state &* 1_664_525 &+ 1_013_904_223
+                return state >> 30 == 0 ? 255 : (state >> 28 == 1 ? UInt8(truncatingIfNeeded: state >> 9) : 0)
+            }
+            let expected = bytes.filter { $0 != 0 }.count
+            #expect(bytes.withUnsafeBytes { Condition.countNonZero($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, bytes: count) } == expected,
+                    "\(count) bytes")
+        }
+    }
+
     @Test func depthAndEdgeCases() {
         let depth = DepthMap(width: 4, height: 2, values: [0, 1, 0, 65535, 0, 0, 256, 0])
         #expect(Condition.depth(depth).density == 3.0 / 8.0)

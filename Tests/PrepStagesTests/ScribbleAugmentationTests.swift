@@ -166,6 +166,28 @@ struct ScribbleAugmentationTests {
         }
     }
 
+    /// Against the definition, pixel by pixel: white where some white input pixel lies within
+    /// Euclidean distance (width - 1) / 2, for every width the augmentation draws.
+    @Test func strokeThickeningMatchesTheDefinition() {
+        var random = RecordRandom(seed: 9, key: "thicken", stream: "test")
+        let width = 37, height = 29
+        let image = Image(width: width, height: height, channels: 1,
+                          pixels: (0..<(width * height)).map { _ in random.uniform(in: 0...60) == 0 ? 255 : 0 })
+        let white = (0..<(width * height)).filter { image.pixels[$0] != 0 }.map { (x: $0 % width, y: $0 / width) }
+        for strokeWidth in 1...25 {
+            let out = StrokeWidth.thicken(image, toWidth: strokeWidth)
+            let r = Double(strokeWidth - 1) / 2
+            var mismatches = 0
+            for y in 0..<height {
+                for x in 0..<width {
+                    let inside = white.contains { Double(($0.x - x) * ($0.x - x) + ($0.y - y) * ($0.y - y)) <= r * r }
+                    if out.pixels[y * width + x] != (inside ? 255 : 0) { mismatches += 1 }
+                }
+            }
+            #expect(mismatches == 0, "width \(strokeWidth)")
+        }
+    }
+
     @Test func greyMorphologyMatchesItsDefinition() {
         var random = RecordRandom(seed: 5, key: "morph", stream: "test")
         let width = 11, height = 8

@@ -22,14 +22,17 @@ public enum StrokeWidth {
             return output
         }
         let diameter = strokeWidth - 1
-        let limit = Int32(diameter * diameter)     // compare 4 * distance^2 with (width - 1)^2
         let radius = diameter / 2                   // largest |dy| with 4 dy^2 <= (width - 1)^2
-        let far = Int32(radius + 1)                 // any horizontal distance beyond the disk
+        // Everything fits 16 bits (distances are capped at radius + 1, widths are at most a few
+        // dozen pixels), which the vector units add and compare 8 or 16 lanes at a time.
+        precondition(radius < 64, "stroke width \(strokeWidth) is beyond what thicken supports (127)")
+        let limit = Int16(diameter * diameter)     // compare 4 * distance^2 with (width - 1)^2
+        let far = Int16(radius + 1)                 // any horizontal distance beyond the disk
 
-        // Horizontal distances, capped at `far`.
-        var distance = [Int32](repeating: far, count: width * height)
+        // Squared horizontal distances to the nearest white pixel of the row, capped at far^2.
+        var squared = [Int16](repeating: 0, count: width * height)
         lines.pixels.withUnsafeBufferPointer { p in
-            distance.withUnsafeMutableBufferPointer { d in
+            squared.withUnsafeMutableBufferPointer { d in
                 for y in 0..<height {
                     let row = y * width
                     var run = far
@@ -40,25 +43,24 @@ public enum StrokeWidth {
                     run = far
                     for x in stride(from: width - 1, through: 0, by: -1) {
                         run = p[row + x] != 0 ? 0 : min(run + 1, far)
-                        d[row + x] = min(d[row + x], run)
+                        let nearest = min(d[row + x], run)
+                        d[row + x] = nearest &* nearest
                     }
                 }
             }
         }
 
-        var best = [Int32](repeating: 0, count: width)
-        distance.withUnsafeBufferPointer { d in
+        var best = [Int16](repeating: 0, count: width)
+        squared.withUnsafeBufferPointer { d in
             output.pixels.withUnsafeMutableBufferPointer { out in
                 best.withUnsafeMutableBufferPointer { best in
+                    let best = best.baseAddress!
                     for y in 0..<height {
-                        for x in 0..<width { best[x] = Int32.max }
+                        for x in 0..<width { best[x] = Int16.max }
                         for dy in max(-radius, -y)...min(radius, height - 1 - y) {
                             let row = d.baseAddress! + (y + dy) * width
-                            let dy2 = Int32(dy * dy)
-                            for x in 0..<width {
-                                let v = row[x] &* row[x] &+ dy2
-                                best[x] = min(best[x], v)
-                            }
+                            let dy2 = Int16(dy * dy)
+                            for x in 0..<width { best[x] = min(best[x], row[x] &+ dy2) }
                         }
                         let outRow = out.baseAddress! + y * width
                         for x in 0..<width { outRow[x] = 4 &* best[x] <= limit ? 255 : 0 }
