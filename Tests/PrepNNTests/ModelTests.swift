@@ -58,6 +58,21 @@ import Testing
         #expect(text.arena.entry(named: "layers.1.mlp.2.weight")?.shape == [64, 256])
     }
 
+    @Test func hintWidthsBuildTheHintEncoderAndStayOutOfTheReferenceJSON() throws {
+        var config = ModelConfig.tiny
+        config.hintWidths = [8, 16, 32]
+        let control = ControlNet(config: config)
+        #expect(control.arena.entry(named: "hint.0.weight")?.shape == [8, 3, 3, 3])
+        #expect(control.arena.entry(named: "hint.8.weight")?.shape == [32, 16, 3, 3])
+        #expect(control.arena.entry(named: "hint.10.weight")?.shape == [8, 32, 3, 3])
+        // The reference widths are not written, so checkpoint metadata written before the field
+        // existed reads back, and compares as text, unchanged.
+        let reference = String(decoding: try JSONEncoder().encode(ModelConfig()), as: UTF8.self)
+        #expect(!reference.contains("hintWidths"))
+        #expect(try JSONDecoder().decode(ModelConfig.self, from: Data(reference.utf8)) == ModelConfig())
+        #expect(try JSONDecoder().decode(ModelConfig.self, from: JSONEncoder().encode(config)) == config)
+    }
+
     @Test func controlNetAtInitialisationLeavesTheUNetOutputBitIdentical() {
         let config = ModelConfig.tiny
         let unet = UNet(config: config, seed: 5)

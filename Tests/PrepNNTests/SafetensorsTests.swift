@@ -4,7 +4,7 @@ import Testing
 
 /// The fixtures of Tests/PrepNNTests/Fixtures, written by scripts/nn/make_fixtures.py with the
 /// Python `safetensors` package.
-private enum SafetensorsFixtures {
+enum SafetensorsFixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
     static func file(_ name: String) throws -> SafetensorsFile {

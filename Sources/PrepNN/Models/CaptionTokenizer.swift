@@ -1,6 +1,9 @@
 // CaptionTokenizer: captions to fixed-length token ids by hashing words (no vocabulary file).
-//   lowercase; words = maximal runs of ASCII [a-z0-9]; the first `length` words;
-//   id = 1 + FNV-1a-64(UTF-8 of the word) % (V - 1); padded with 0. The empty caption is all zeros.
+//   ASCII-lowercase (only A-Z change); words = maximal runs of ASCII [a-z0-9], every other byte
+//   separates; the first `length` words; id = 1 + FNV-1a-64(UTF-8 of the word) % (V - 1); padded
+//   with 0. The empty caption is all zeros. Not Unicode lowercasing: that turns the Kelvin sign
+//   U+212A into "k" and U+0130 into "i" plus a combining dot, where scripts/nn/torch_mirror.py's
+//   `tokenize` (the fixture's tokenizer_examples) sees separators.
 // reference: Fowler, Noll and Vo, FNV-1a hash (64-bit offset basis and prime).
 
 public struct CaptionTokenizer: Sendable {
@@ -18,8 +21,10 @@ public struct CaptionTokenizer: Sendable {
     public func words(_ caption: String) -> [String] {
         var words: [String] = []
         var current: [UInt8] = []
-        for byte in caption.lowercased().utf8 {
-            if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) {
+        for byte in caption.utf8 {
+            if byte >= 0x41 && byte <= 0x5A {
+                current.append(byte + 0x20)
+            } else if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) {
                 current.append(byte)
             } else if !current.isEmpty {
                 words.append(String(decoding: current, as: UTF8.self))

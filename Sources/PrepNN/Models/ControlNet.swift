@@ -40,7 +40,7 @@ public final class ControlNet {
         var random = SeededRandom(seed: seed)
         let root = ParameterScope(arena: arena)
         encoder = UNetEncoder(root.child("enc"), config: config, workspace: workspace, random: &random)
-        hint = HintEncoder(root.child("hint"), inputChannels: config.hintChannels, width: config.width,
+        hint = HintEncoder(root.child("hint"), inputChannels: config.hintChannels, widths: config.hintWidths, width: config.width,
                            workspace: workspace, random: &random)
         var zeroConvolutions: [Conv2d] = []
         for (index, c) in encoder.skipChannels.enumerated() {

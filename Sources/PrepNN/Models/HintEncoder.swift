@@ -1,15 +1,19 @@
 // HintEncoder: the reference's `ControlNet.hint`, the condition image down to the latent grid.
-//   conv 3->16, SiLU, 16->16, SiLU, 16->32 stride 2, SiLU, 32->32, SiLU, 32->96 stride 2, SiLU,
-//   zero conv 96->width (all 3x3, padding 1): parameters hint.0, 2, 4, 6, 8, 10.
+//   conv in->h1, SiLU, h1->h1, SiLU, h1->h2 stride 2, SiLU, h2->h2, SiLU, h2->h3 stride 2, SiLU,
+//   zero conv h3->width (all 3x3, padding 1): parameters hint.0, 2, 4, 6, 8, 10.
+//   (h1, h2, h3) = ModelConfig.hintWidths, the reference's (16, 32, 96) by default.
 //   cond [N, 3, 4H, 4W] -> hint [N, width, H, W]
 
 final class HintEncoder {
     let convolutions: [Conv2d]
     let activations: [SiLU]
 
-    init(_ scope: ParameterScope, inputChannels: Int, width: Int, workspace: Workspace, random: inout SeededRandom) {
+    init(_ scope: ParameterScope, inputChannels: Int, widths: [Int], width: Int, workspace: Workspace,
+         random: inout SeededRandom) {
+        precondition(widths.count == 3, "HintEncoder: \(widths.count) widths, expected 3 (h1, h2, h3)")
+        let (h1, h2, h3) = (widths[0], widths[1], widths[2])
         let layout: [(input: Int, output: Int, stride: Int)] = [
-            (inputChannels, 16, 1), (16, 16, 1), (16, 32, 2), (32, 32, 1), (32, 96, 2), (96, width, 1),
+            (inputChannels, h1, 1), (h1, h1, 1), (h1, h2, 2), (h2, h2, 1), (h2, h3, 2), (h3, width, 1),
         ]
         convolutions = layout.enumerated().map { index, layer in
             Conv2d(scope.child(2 * index), inputChannels: layer.input, outputChannels: layer.output, kernelSize: 3,

@@ -23,6 +23,11 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var textHeadCount = 4
     /// Channels of the condition image fed to the hint encoder.
     public var hintChannels = 3
+    /// The hint encoder's widths (h1, h2, h3): in->h1, h1->h1, h1->h2 stride 2, h2->h2,
+    /// h2->h3 stride 2, h3->width (the reference's fixed 16, 32, 96).
+    public var hintWidths = ModelConfig.referenceHintWidths
+
+    public static let referenceHintWidths = [16, 32, 96]
 
     public init() {}
 
@@ -46,5 +51,51 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         config.textLayerCount = 1
         config.textHeadCount = 2
         return config
+    }
+}
+
+// Codable by hand for one reason: `hintWidths` is written only when it differs from the
+// reference's, and read as the reference's when absent, so the JSON of every configuration that
+// existed before it (checkpoint metadata, which a resume compares as text) is unchanged.
+extension ModelConfig {
+    private enum CodingKeys: String, CodingKey {
+        case width, channelMultipliers, attentionLevels, blocksPerLevel, groupCount, headCount, contextDimension
+        case textLength, latentChannels, vocabularySize, textLayerCount, textHeadCount, hintChannels, hintWidths
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        width = try c.decode(Int.self, forKey: .width)
+        channelMultipliers = try c.decode([Int].self, forKey: .channelMultipliers)
+        attentionLevels = try c.decode([Bool].self, forKey: .attentionLevels)
+        blocksPerLevel = try c.decode(Int.self, forKey: .blocksPerLevel)
+        groupCount = try c.decode(Int.self, forKey: .groupCount)
+        headCount = try c.decode(Int.self, forKey: .headCount)
+        contextDimension = try c.decode(Int.self, forKey: .contextDimension)
+        textLength = try c.decode(Int.self, forKey: .textLength)
+        latentChannels = try c.decode(Int.self, forKey: .latentChannels)
+        vocabularySize = try c.decode(Int.self, forKey: .vocabularySize)
+        textLayerCount = try c.decode(Int.self, forKey: .textLayerCount)
+        textHeadCount = try c.decode(Int.self, forKey: .textHeadCount)
+        hintChannels = try c.decode(Int.self, forKey: .hintChannels)
+        hintWidths = try c.decodeIfPresent([Int].self, forKey: .hintWidths) ?? Self.referenceHintWidths
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(width, forKey: .width)
+        try c.encode(channelMultipliers, forKey: .channelMultipliers)
+        try c.encode(attentionLevels, forKey: .attentionLevels)
+        try c.encode(blocksPerLevel, forKey: .blocksPerLevel)
+        try c.encode(groupCount, forKey: .groupCount)
+        try c.encode(headCount, forKey: .headCount)
+        try c.encode(contextDimension, forKey: .contextDimension)
+        try c.encode(textLength, forKey: .textLength)
+        try c.encode(latentChannels, forKey: .latentChannels)
+        try c.encode(vocabularySize, forKey: .vocabularySize)
+        try c.encode(textLayerCount, forKey: .textLayerCount)
+        try c.encode(textHeadCount, forKey: .textHeadCount)
+        try c.encode(hintChannels, forKey: .hintChannels)
+        if hintWidths != Self.referenceHintWidths { try c.encode(hintWidths, forKey: .hintWidths) }
     }
 }

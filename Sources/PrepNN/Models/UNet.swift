@@ -32,6 +32,13 @@ public final class UNet {
 
     /// d(loss)/d(context) after `backward`, when `computesContextGradient`.
     public let contextGradient = Tensor(shape: [0])
+    /// When true, `backward` also fills `inputGradient` (the parity tests compare it with PyTorch's).
+    public var computesInputGradient: Bool {
+        get { encoder.computesInputGradient }
+        set { encoder.computesInputGradient = newValue }
+    }
+    /// d(loss)/dx after `backward`, when `computesInputGradient`.
+    public var inputGradient: Tensor { encoder.convIn.inputGradient }
     /// d(loss)/d(control[k]) after `backward`: one per control tensor, in the control order (empty
     /// when the forward had no control). Owned by the model until the next backward.
     public private(set) var controlGradients: [Tensor] = []
@@ -135,9 +142,9 @@ public final class UNet {
             d = dh
         }
         controlGradients = usedControl ? skipGradients.map { $0! } + [d] : []
-        // A locked base needs no encoder backward: nothing upstream of it trains (the context
-        // gradient, when asked for, still needs it).
-        if arena.requiresGradients || contextGradient != nil {
+        // A locked base needs no encoder backward: nothing upstream of it trains (the context and
+        // input gradients, when asked for, still need it).
+        if arena.requiresGradients || contextGradient != nil || computesInputGradient {
             encoder.backward(middleGradient: d, skipGradients: skipGradients, contextGradient: contextGradient)
         }
     }

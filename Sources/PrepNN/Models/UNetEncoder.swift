@@ -25,6 +25,8 @@ final class UNetEncoder {
     let embeddingGradient = Tensor(shape: [0])
     /// dhint after `backward` (when a hint was given).
     let hintGradient = Tensor(shape: [0])
+    /// When true, `backward` leaves dx in `convIn.inputGradient`.
+    var computesInputGradient = false
     private let hinted = Tensor(shape: [0])
     private let runningGradient = Tensor(shape: [0])
     private(set) var skips: [Tensor] = []
@@ -117,7 +119,7 @@ final class UNetEncoder {
             runningGradient.setSum(d, skip)
             d = runningGradient
         }
-        convIn.backward(d, computeInputGradient: false)
+        convIn.backward(d, computeInputGradient: computesInputGradient)
         if hadHint { hintGradient.copy(from: d) }
         time.backward(embeddingGradient)
     }
