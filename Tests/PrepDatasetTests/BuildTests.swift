@@ -181,6 +181,18 @@ struct BuildTests {
         #expect(skips.allSatisfy { $0[1].string == "skipped" })
         #expect(skips[1][2].string?.hasPrefix("depth map file not found") == true)
         #expect(try DatasetVerifier(directory: options.output).run().problems == [])
+        // Every placeholder is the same all-black 16-bit map, encoded once and shared.
+        var placeholders: [[UInt8]] = []
+        for row in skips {
+            let key = try #require(row[0].string)
+            let location = try #require(try index.location(key: key, member: "depth.png"))
+            placeholders.append(try FileSystem.readBytes(path: options.output + "/shards/" + location.shard,
+                                                         offset: location.offset, count: location.size))
+        }
+        #expect(Set(placeholders).count == 1)
+        let decoded = try ImageDecoder.decodeDepth(try #require(placeholders.first))
+        #expect(decoded.width == 64 && decoded.height == 64 && decoded.values.allSatisfy { $0 == 0 })
+        #expect(placeholders.first == (try PNGCodec.encode(decoded, compressionLevel: options.pngCompression)))
     }
 
     @Test func depthMapsFollowTheImageGeometry() throws {

@@ -19,6 +19,8 @@ struct RecordBuilder: Sendable {
     let stages: [any ConditionStage]
     /// Folder the source's relative paths start from: the source file's folder.
     let sourceDirectory: String
+    /// Encoded placeholders of skipped stages, shared by all records.
+    let placeholders = PlaceholderCache()
 
     func build(row: SourceRow, key: String) -> BuiltRecord {
         var record = BuiltRecord(sample: SampleRow(sourceRow: row.index, key: key))
@@ -118,7 +120,12 @@ struct RecordBuilder: Sendable {
                 "density": density,
                 "parameters": parameters,
             ] as [String: Any]
-            conditions.append(("\(stage.name).png", try encodePNG(condition)))
+            let encoded = skipReason == nil
+                ? try encodePNG(condition)
+                : try placeholders.bytes(stage: stage.name, width: condition.width, height: condition.height) {
+                    try encodePNG(condition)
+                }
+            conditions.append(("\(stage.name).png", encoded))
         }
 
         let encodedImage: [UInt8]
