@@ -4,14 +4,37 @@ import PrepImage
 /// given soft boundary map (real HED/PiDiNet output, 1 or 3 channels), all already resized and cropped
 /// to the record's training geometry (same width and height).
 public struct StageInput: Sendable {
-    public var image: Image
+    /// Fixed at creation: `shared` works from it.
+    public let image: Image
     public var depth: DepthMap?
     public var boundary: Image?
+    /// Work on `image` that several stages need, done by the first that asks (one record's
+    /// stages run on one thread, one after another).
+    public let shared: SharedImageWork
 
     public init(image: Image, depth: DepthMap? = nil, boundary: Image? = nil) {
         self.image = image
         self.depth = depth
         self.boundary = boundary
+        shared = SharedImageWork(image: image)
+    }
+}
+
+/// Results several stages compute from the same record image, kept after the first use: the
+/// Canny gradients (the canny stage's edges and the hough stage's edges differ only in their
+/// thresholds). Not for concurrent use: a record's stages run one after another.
+public final class SharedImageWork: @unchecked Sendable {
+    private let image: Image
+    private var gradients: CannyGradients?
+
+    init(image: Image) { self.image = image }
+
+    /// `Canny.gradients(image)`, computed once.
+    public var cannyGradients: CannyGradients {
+        if let gradients { return gradients }
+        let computed = Canny.gradients(image)
+        gradients = computed
+        return computed
     }
 }
 

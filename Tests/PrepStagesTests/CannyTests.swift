@@ -185,6 +185,10 @@ struct CannyTests {
             let fast = Canny.edges(image, low: low, high: high)
             let reference = Canny.referenceEdges(image, low: low, high: high)
             #expect(fast == reference, "trial \(trial): \(width)x\(height)x\(channels) style \(style) low \(low) high \(high)")
+            // Gradients computed once and shared (the canny and hough stages): the same edges.
+            let shared = Canny.gradients(image)
+            #expect(Canny.edges(shared, low: low, high: high) == reference, "trial \(trial), shared gradients")
+            #expect(Canny.edges(shared, low: high, high: low + 1) == Canny.referenceEdges(image, low: high, high: low + 1))
         }
     }
 
@@ -192,7 +196,9 @@ struct CannyTests {
         for file in ["astronaut.png", "coins.png"] {
             let image = try CannyHoughFixtures.input(source: "examples:" + file)
             for (low, high) in [(100.0, 200.0), (20.0, 40.0)] {
-                #expect(Canny.edges(image, low: low, high: high) == Canny.referenceEdges(image, low: low, high: high), "\(file) \(low)/\(high)")
+                let reference = Canny.referenceEdges(image, low: low, high: high)
+                #expect(Canny.edges(image, low: low, high: high) == reference, "\(file) \(low)/\(high)")
+                #expect(Canny.edges(Canny.gradients(image), low: low, high: high) == reference, "\(file) \(low)/\(high) shared")
             }
         }
     }

@@ -90,6 +90,7 @@ struct RecordBuilder: Sendable {
 
         var stageJSON: [String: Any] = [:]
         var conditions: [(name: String, bytes: [UInt8])] = []
+        let input = StageInput(image: image, depth: depth, boundary: boundary)  // one for all stages: they share work
         for stage in stages {
             var condition: Condition
             var parameters: [String: Any] = [:]
@@ -102,7 +103,7 @@ struct RecordBuilder: Sendable {
                 var random = RecordRandom(seed: options.seed, key: key, stream: stage.name)
                 let result: StageResult
                 do {
-                    result = try stage.run(StageInput(image: image, depth: depth, boundary: boundary), random: &random)
+                    result = try stage.run(input, random: &random)
                 } catch {
                     throw RecordFailure("stage \(stage.name): \(error)")
                 }

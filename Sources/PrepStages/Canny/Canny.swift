@@ -123,7 +123,12 @@ public enum Canny {
             )
         }
 
-        // Hysteresis: grow edges from the seeds through 8-connected candidates.
+        growEdges(map: map, paddedRow: paddedRow, stack: stack, stackTop: stackTop)
+    }
+
+    /// Hysteresis: grows edges (2) from the seeds on `stack` through 8-connected candidates (0).
+    private static func growEdges(map: UnsafeMutablePointer<UInt8>, paddedRow: Int, stack: UnsafeMutablePointer<Int>, stackTop: Int) {
+        var stackTop = stackTop
         let neighbours = [-1, 1, -paddedRow - 1, -paddedRow, -paddedRow + 1, paddedRow - 1, paddedRow, paddedRow + 1]
         neighbours.withUnsafeBufferPointer { offsets in
             while stackTop > 0 {
@@ -254,4 +259,91 @@ public enum Canny {
             }
         }
     }
+
+    // MARK: - Gradients computed once, thresholds applied many times
+
+    /// Step 1 and 2 for the whole image (the Sobel gradients of the strongest channel), for
+    /// several Canny runs on one image: the canny and hough stages of a record share them.
+    public static func gradients(_ image: Image) -> CannyGradients {
+        let width = image.width, height = image.height, channels = image.channels
+        let paddedRow = width + 2
+        var magnitude = [Int16](repeating: 0, count: paddedRow * (height + 2))
+        var dx = [Int16](repeating: 0, count: width * height)
+        var dy = [Int16](repeating: 0, count: width * height)
+        guard width > 0, height > 0 else { return CannyGradients(width: width, height: height, magnitude: magnitude, dx: dx, dy: dy) }
+        let paddedSamples = (width + 2) * channels
+        let scratch = UnsafeMutablePointer<Int16>.allocate(capacity: 2 * paddedSamples)
+        defer { scratch.deallocate() }
+        scratch.initialize(repeating: 0, count: 2 * paddedSamples)
+        image.pixels.withUnsafeBufferPointer { pixels in
+            magnitude.withUnsafeMutableBufferPointer { magnitude in
+            dx.withUnsafeMutableBufferPointer { dx in
+            dy.withUnsafeMutableBufferPointer { dy in
+                for y in 0..<height {
+                    let magnitudeRow = magnitude.baseAddress! + (y + 1) * paddedRow + 1
+                    if channels == 1 {
+                        computeGradientRow(pixels: pixels.baseAddress!, y: y, width: width, height: height, channels: 1,
+                                           verticalSum: scratch, verticalDifference: scratch + paddedSamples,
+                                           magnitude: magnitudeRow, dx: dx.baseAddress! + y * width, dy: dy.baseAddress! + y * width)
+                    } else {
+                        computeGradientRow(pixels: pixels.baseAddress!, y: y, width: width, height: height, channels: 3,
+                                           verticalSum: scratch, verticalDifference: scratch + paddedSamples,
+                                           magnitude: magnitudeRow, dx: dx.baseAddress! + y * width, dy: dy.baseAddress! + y * width)
+                    }
+                    // computeGradientRow leaves the frame alone: magnitudeRow[-1] and [width] stay 0.
+                }
+            }
+            }
+            }
+        }
+        return CannyGradients(width: width, height: height, magnitude: magnitude, dx: dx, dy: dy)
+    }
+
+    /// Steps 3 to 5 on gradients from `gradients(_:)`: the same edge map as `edges(image, low:
+    /// high:)` of that image, bit for bit.
+    public static func edges(_ gradients: CannyGradients, low: Double, high: Double) -> Image {
+        let width = gradients.width, height = gradients.height
+        var output = Image(width: width, height: height, channels: 1)
+        guard width > 0, height > 0 else { return output }
+        let thresholds = integerThresholds(low: low, high: high)
+        let paddedRow = width + 2
+        var map = [UInt8](repeating: 1, count: paddedRow * (height + 2))
+        let stack = UnsafeMutablePointer<Int>.allocate(capacity: width * height)
+        defer { stack.deallocate() }
+        var stackTop = 0
+        map.withUnsafeMutableBufferPointer { mapBuffer in
+            let map = mapBuffer.baseAddress!
+            gradients.magnitude.withUnsafeBufferPointer { magnitude in
+            gradients.dx.withUnsafeBufferPointer { dx in
+            gradients.dy.withUnsafeBufferPointer { dy in
+                for row in 0..<height {
+                    let current = magnitude.baseAddress! + (row + 1) * paddedRow + 1
+                    suppressRow(
+                        previous: current - paddedRow, current: current, next: current + paddedRow,
+                        dx: dx.baseAddress! + row * width, dy: dy.baseAddress! + row * width,
+                        width: width, low: thresholds.low, high: thresholds.high,
+                        map: map + (row + 1) * paddedRow + 1, mapOffset: (row + 1) * paddedRow + 1,
+                        stack: stack, stackTop: &stackTop
+                    )
+                }
+            }
+            }
+            }
+            growEdges(map: map, paddedRow: paddedRow, stack: stack, stackTop: stackTop)
+            output.pixels.withUnsafeMutableBufferPointer { out in
+                writeEdges(map: UnsafePointer(map), width: width, height: height, to: out.baseAddress!)
+            }
+        }
+        return output
+    }
+}
+
+/// Canny's gradients of one image (see `Canny.gradients`): magnitudes `|dx| + |dy|` of the
+/// strongest channel in a zero frame ((width + 2) x (height + 2)), and its dx, dy.
+public struct CannyGradients: Sendable {
+    public let width: Int
+    public let height: Int
+    let magnitude: [Int16]
+    let dx: [Int16]
+    let dy: [Int16]
 }
