@@ -22,7 +22,8 @@ public struct StageInput: Sendable {
 
 /// Results several stages compute from the same record image, kept after the first use: the
 /// Canny gradients (the canny stage's edges and the hough stage's edges differ only in their
-/// thresholds). Not for concurrent use: a record's stages run one after another.
+/// thresholds) and the edge maps themselves. Not for concurrent use: a record's stages run one
+/// after another.
 public final class SharedImageWork: @unchecked Sendable {
     private let image: Image
     private var gradients: CannyGradients?
@@ -35,6 +36,25 @@ public final class SharedImageWork: @unchecked Sendable {
         let computed = Canny.gradients(image)
         gradients = computed
         return computed
+    }
+
+    private var edgeMaps: [CannyThresholds: Image] = [:]
+
+    /// `Canny.edges(image, low:, high:)` from the shared gradients, remembered per pair of
+    /// (floored, ordered) thresholds: when the hough stage's Canny thresholds equal the ones the
+    /// canny stage drew, it reuses that edge map.
+    public func cannyEdges(low: Double, high: Double) -> Image {
+        let key = CannyThresholds(Canny.integerThresholds(low: low, high: high))
+        if let edges = edgeMaps[key] { return edges }
+        let edges = Canny.edges(cannyGradients, low: low, high: high)
+        edgeMaps[key] = edges
+        return edges
+    }
+
+    private struct CannyThresholds: Hashable {
+        let low: Int
+        let high: Int
+        init(_ pair: (low: Int, high: Int)) { (low, high) = pair }
     }
 }
 

@@ -203,6 +203,29 @@ struct CannyTests {
         }
     }
 
+    /// A record's stages share one StageInput: the edge maps they get from it equal the
+    /// unshared ones, for repeated and for floored-equal thresholds, and so do the stages' outputs.
+    @Test func sharedImageWorkGivesTheUnsharedResults() throws {
+        let image = try CannyHoughFixtures.input(source: "examples:astronaut.png")
+        let input = StageInput(image: image)
+        for (low, high) in [(50.0, 200.0), (50.9, 200.5), (100.0, 180.0), (200.0, 50.0)] {
+            #expect(input.shared.cannyEdges(low: low, high: high) == Canny.edges(image, low: low, high: high), "\(low)/\(high)")
+        }
+        var canny = CannyStage()
+        try canny.setOption("low", to: "50..50")
+        try canny.setOption("gap", to: "150")
+        try canny.setOption("high_max", to: "200")
+        let hough = HoughStage()
+        var random = RecordRandom(seed: 1, key: "k", stream: "canny")
+        let sharedCanny = try canny.run(input, random: &random)
+        random = RecordRandom(seed: 1, key: "k", stream: "hough")
+        let sharedHough = try hough.run(input, random: &random)
+        random = RecordRandom(seed: 1, key: "k", stream: "canny")
+        #expect(try canny.run(StageInput(image: image), random: &random).condition == sharedCanny.condition)
+        random = RecordRandom(seed: 1, key: "k", stream: "hough")
+        #expect(try hough.run(StageInput(image: image), random: &random).condition == sharedHough.condition)
+    }
+
     @Test func outputIsBinaryGrayOfTheInputSize() {
         let image = CannyHoughFixtures.synthetic("step_noise")
         let edges = Canny.edges(image, low: 30, high: 90)

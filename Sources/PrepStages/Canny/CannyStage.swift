@@ -60,7 +60,7 @@ public struct CannyStage: ConditionStage {
 
     public func run(_ input: StageInput, random: inout RecordRandom) throws -> StageResult {
         let thresholds = try drawThresholds(random: &random)
-        let edges = Canny.edges(input.shared.cannyGradients, low: Double(thresholds.low), high: Double(thresholds.high))
+        let edges = input.shared.cannyEdges(low: Double(thresholds.low), high: Double(thresholds.high))
         return StageResult(condition: edges, parameters: ["low": .int(thresholds.low), "high": .int(thresholds.high)])
     }
 }

@@ -86,20 +86,20 @@ public struct HoughStage: ConditionStage {
     }
 
     /// The segments of one record (before drawing), in the configured point order.
-    /// `gradients`, when given, are `Canny.gradients(image)` computed for another stage.
-    public func segments(of image: Image, gradients: CannyGradients? = nil, random: inout RecordRandom) -> [LineSegment] {
+    /// `shared`, when given, holds the record's Canny gradients and edge maps (`StageInput.shared`).
+    public func segments(of image: Image, shared: SharedImageWork? = nil, random: inout RecordRandom) -> [LineSegment] {
         switch pointOrder {
         case .record:
-            return segments(of: image, gradients: gradients, order: &random)
+            return segments(of: image, shared: shared, order: &random)
         case .opencv:
             var order = OpenCVRandom()
-            return segments(of: image, gradients: gradients, order: &order)
+            return segments(of: image, shared: shared, order: &order)
         }
     }
 
     /// The segments with any point order (`OpenCVRandom` gives exactly OpenCV's).
-    func segments<Order: HoughPointOrder>(of image: Image, gradients: CannyGradients? = nil, order: inout Order) -> [LineSegment] {
-        let edges = gradients.map { Canny.edges($0, low: Double(cannyLow), high: Double(cannyHigh)) }
+    func segments<Order: HoughPointOrder>(of image: Image, shared: SharedImageWork? = nil, order: inout Order) -> [LineSegment] {
+        let edges = shared?.cannyEdges(low: Double(cannyLow), high: Double(cannyHigh))
             ?? Canny.edges(image, low: Double(cannyLow), high: Double(cannyHigh))
         let shortSide = min(image.width, image.height)
         return ProbabilisticHough.segments(
@@ -111,7 +111,7 @@ public struct HoughStage: ConditionStage {
     }
 
     public func run(_ input: StageInput, random: inout RecordRandom) throws -> StageResult {
-        let found = segments(of: input.image, gradients: input.shared.cannyGradients, random: &random)
+        let found = segments(of: input.image, shared: input.shared, random: &random)
         if found.count < minLines {
             throw StageError("found \(found.count) lines, fewer than min_lines \(minLines)")
         }
