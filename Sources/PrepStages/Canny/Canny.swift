@@ -268,8 +268,8 @@ public enum Canny {
         let width = image.width, height = image.height, channels = image.channels
         let paddedRow = width + 2
         var magnitude = [Int16](repeating: 0, count: paddedRow * (height + 2))
-        var dx = [Int16](repeating: 0, count: width * height)
-        var dy = [Int16](repeating: 0, count: width * height)
+        var dx = [Int16].uninitialized(count: width * height)  // every row is written below
+        var dy = [Int16].uninitialized(count: width * height)
         guard width > 0, height > 0 else { return CannyGradients(width: width, height: height, magnitude: magnitude, dx: dx, dy: dy) }
         let paddedSamples = (width + 2) * channels
         let scratch = UnsafeMutablePointer<Int16>.allocate(capacity: 2 * paddedSamples)

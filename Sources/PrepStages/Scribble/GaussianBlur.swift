@@ -193,7 +193,7 @@ public enum GaussianBlur {
         let fusedRowEnd = width / 4 * 4, fusedColumnEnd = width / 8 * 8
 
         // Row pass: taps left to right. The fused steps read a Double copy of the padded row.
-        var rows = [Float](repeating: 0, count: width * height)
+        var rows = [Float].uninitialized(count: width * height)  // the row pass writes every element
         var padded = [Float](repeating: 0, count: width + 2 * radiusX)
         var paddedWide = [Double](repeating: 0, count: fused && portable ? width + 2 * radiusX : 0)
         let sourceIndex = (-radiusX..<(width + radiusX)).map { reflect101($0, width) }
@@ -241,7 +241,7 @@ public enum GaussianBlur {
         if sizeY == 1 { return rows }
 
         // Column pass: centre, then symmetric pairs outwards.
-        var output = [Float](repeating: 0, count: width * height)
+        var output = [Float].uninitialized(count: width * height)  // the column pass writes every element
         output.withUnsafeMutableBufferPointer { out in
             rows.withUnsafeBufferPointer { rows in
                 for y in 0..<height {
