@@ -45,13 +45,13 @@ public enum Resizer {
         let taps = rows.taps
 
         // Only source columns firstColumn..<firstColumn + spanWidth are read. Each needed source
-        // row is first converted to Float over that span (RGB padded to 4 lanes per pixel), so
-        // every sample is converted once instead of once per tap.
+        // row is first converted to Float over that span, so every sample is converted once
+        // instead of once per tap. One spare Float at the end: an RGB pixel is read as a 4-lane
+        // vector whose last lane (the next pixel's red, or the spare) is ignored.
         let firstColumn = columns.starts.min() ?? 0
         let spanWidth = (columns.starts.max() ?? 0) + columns.taps - firstColumn
         let relativeStarts = columns.starts.map { $0 - firstColumn }
-        let lanes = channels == 3 ? 4 : channels
-        var converted = [Float](repeating: 0, count: spanWidth * lanes)
+        var converted = [Float](repeating: 0, count: spanWidth * channels + 1)
 
         // A ring of `taps` horizontally resampled source rows: source row r lives in slot r % taps.
         // An output row needs the `taps` consecutive rows starts[y]..., which never share a slot,
@@ -101,21 +101,12 @@ public enum Resizer {
         return output
     }
 
-    /// `pixels` source pixels to Float: RGB into 4 lanes per pixel (the 4th stays 0), other
-    /// layouts as they are.
+    /// `pixels` source pixels to Float, sample by sample (a loop that vectorises).
     @inline(__always)
     private static func convert<Sample: FixedWidthInteger & UnsignedInteger>(
         _ source: UnsafePointer<Sample>, channels: Int, into output: UnsafeMutablePointer<Float>, pixels: Int
     ) {
-        if channels == 3 {
-            for x in 0..<pixels {
-                output[4 * x] = Float(source[3 * x])
-                output[4 * x + 1] = Float(source[3 * x + 1])
-                output[4 * x + 2] = Float(source[3 * x + 2])
-            }
-        } else {
-            for i in 0..<pixels * channels { output[i] = Float(source[i]) }
-        }
+        for i in 0..<pixels * channels { output[i] = Float(source[i]) }
     }
 
     /// One converted row through the horizontal weights: `count` output pixels of `channels`,
@@ -139,11 +130,12 @@ public enum Resizer {
             let pixels = UnsafeRawPointer(row)
             for x in 0..<count {
                 var sum = SIMD4<Float>()
-                var offset = starts[x] * MemoryLayout<SIMD4<Float>>.stride
+                let pixelBytes = 3 * MemoryLayout<Float>.stride
+                var offset = starts[x] * pixelBytes
                 let w = weights + x * taps
                 for t in 0..<taps {
                     sum += w[t] * pixels.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
-                    offset += MemoryLayout<SIMD4<Float>>.stride
+                    offset += pixelBytes
                 }
                 output[3 * x] = sum[0]
                 output[3 * x + 1] = sum[1]
