@@ -178,3 +178,15 @@ public enum Checkpoint {
         if moments { item.arena.allMoments = (first, second) }
     }
 }
+
+extension Checkpoint {
+    /// Loads a base's U-Net (`unet.`) and text encoder (`text.`) parameters from `file` (no
+    /// moments). `label` names the file in errors, e.g. "--base runs/base/checkpoint-latest.safetensors".
+    public static func loadBase(unet: UNet, textEncoder: TextEncoder, from file: SafetensorsFile, label: String) throws {
+        guard file.tensorNames.contains(where: { $0.hasPrefix("unet.") }) else {
+            throw TrainingError("\(label): the checkpoint has no 'unet.' tensors")
+        }
+        try load(CheckpointArena(prefix: "unet.", arena: unet.arena, trained: false), from: file, moments: false)
+        try load(CheckpointArena(prefix: "text.", arena: textEncoder.arena, trained: false), from: file, moments: false)
+    }
+}

@@ -99,11 +99,7 @@ public final class Trainer {
         let unetItem = CheckpointArena(prefix: "unet.", arena: unet.arena, trained: options.stage == .base)
         let textItem = CheckpointArena(prefix: "text.", arena: textEncoder.arena, trained: options.stage == .base)
         if let base {
-            guard base.file.tensorNames.contains(where: { $0.hasPrefix("unet.") }) else {
-                throw TrainingError("--base \(options.base ?? ""): the checkpoint has no 'unet.' tensors")
-            }
-            try Checkpoint.load(unetItem, from: base.file, moments: false)
-            try Checkpoint.load(textItem, from: base.file, moments: false)
+            try Checkpoint.loadBase(unet: unet, textEncoder: textEncoder, from: base.file, label: "--base \(options.base ?? "")")
         }
         controlNet = options.stage == .control ? ControlNet(copying: unet, seed: options.seed &+ 1) : nil
 
