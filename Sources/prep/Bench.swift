@@ -42,7 +42,7 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             if let only {
-                NNThreads.requested = threads
+                try applyThreadOption(threads)
                 var config = ModelConfig()
                 config.width = width
                 let mode = only == "base" ? "base" : "control"

@@ -58,10 +58,7 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
-        if let threads {
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-            NNThreads.requested = threads
-        }
+        try applyThreadOption(threads)
         do {
             let grid = try Sampler.run(try options())
             print("\(output): \(grid.width)x\(grid.height)")

@@ -76,10 +76,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        if let threads {
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-            NNThreads.requested = threads
-        }
+        try applyThreadOption(threads)
         do {
             let trainer = try Trainer(options: try options(), resume: resume)
             let summary = try trainer.run(progress: TrainingProgress(quiet: quiet))
