@@ -53,7 +53,7 @@ let package = Package(
             swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // The trainer: a dataset's records as batches, the training loop, checkpoints, the loss log.
-        .target(name: "PrepTrain", dependencies: ["PrepNN", "PrepDataset", "PrepImage"], swiftSettings: swiftSettings),
+        .target(name: "PrepTrain", dependencies: ["PrepNN", "PrepDataset", "PrepStages", "PrepImage"], swiftSettings: swiftSettings),
         // The command line: argument parsing only.
         .executableTarget(
             name: "prep",

@@ -95,6 +95,17 @@ public final class Sampler {
         controlNet?.arena.requiresGradients = false
     }
 
+    /// A sampler over live models (the trainer's evaluations); their gradient flags are left alone.
+    public init(unet: UNet, textEncoder: TextEncoder, controlNet: ControlNet?, resolution: Int) {
+        stage = controlNet == nil ? .base : .control
+        config = unet.config
+        self.resolution = resolution
+        self.unet = unet
+        self.textEncoder = textEncoder
+        self.controlNet = controlNet
+        tokenizer = CaptionTokenizer(config: unet.config)
+    }
+
     /// The DDIM timesteps, ascending: t_i = i * (1000 / steps) + 1. `steps` in 1...999.
     public static func timesteps(steps: Int, trainingSteps: Int = 1000) -> [Int] {
         precondition(steps >= 1 && steps < trainingSteps, "Sampler.timesteps: \(steps) steps")
@@ -102,13 +113,21 @@ public final class Sampler {
         return (0..<steps).map { $0 * c + 1 }
     }
 
-    /// One DDIM step (eta 0): x_t -> x_prev, given the predicted noise.
-    public static func ddimStep(_ x: inout [Float], epsilon: [Float], alpha: Double, alphaPrevious: Double) {
+    /// One DDIM step (eta 0): x_t -> x_prev, given the predicted noise. `clipping`: x0 clamped to
+    /// [-1, 1] and the noise re-derived from it (diffusers' `clip_sample`; the model's "latent" is
+    /// pixels, so x0 outside [-1, 1] is never an image, and a young model's overshoot would grow
+    /// step after step).
+    public static func ddimStep(_ x: inout [Float], epsilon: [Float], alpha: Double, alphaPrevious: Double, clipping: Bool = false) {
         let (sa, sb) = (Float(alpha.squareRoot()), Float((1 - alpha).squareRoot()))
         let (pa, pb) = (Float(alphaPrevious.squareRoot()), Float((1 - alphaPrevious).squareRoot()))
         for i in x.indices {
-            let x0 = (x[i] - sb * epsilon[i]) / sa
-            x[i] = pa * x0 + pb * epsilon[i]
+            var x0 = (x[i] - sb * epsilon[i]) / sa
+            var eps = epsilon[i]
+            if clipping {
+                x0 = min(1, max(-1, x0))
+                eps = (x[i] - sa * x0) / sb
+            }
+            x[i] = pa * x0 + pb * eps
         }
     }
 
@@ -172,9 +191,51 @@ public final class Sampler {
                 }
             }
             let alphaPrevious = i > 0 ? schedule.alphasCumulative[ts[i - 1]] : schedule.alphasCumulative[0]
-            Self.ddimStep(&x, epsilon: eps, alpha: schedule.alphasCumulative[t], alphaPrevious: alphaPrevious)
+            Self.ddimStep(&x, epsilon: eps, alpha: schedule.alphasCumulative[t], alphaPrevious: alphaPrevious, clipping: true)
         }
         return x
+    }
+
+    /// Several samples at once (the trainer's evaluations): prompt i, condition i and seed i give
+    /// sample i, from the same initial noise as `sample`; every DDIM step runs one batch of the
+    /// conditional passes and, with guidance, the unconditional ones after them. No guess mode.
+    public func sampleBatch(prompts: [String], conditions: [[Float]]?, seeds: [UInt64], steps: Int,
+                            guidance: Float?, strength: Float = 1) -> [[Float]] {
+        let N = prompts.count
+        precondition(seeds.count == N && (conditions?.count ?? N) == N, "Sampler.sampleBatch: counts differ")
+        let R = resolution, h = R / 4
+        let latentCount = config.latentChannels * h * h
+        let useGuidance = guidance.map { $0 != 1 } ?? false
+        let passes = useGuidance ? 2 : 1
+        let ids = prompts.flatMap { tokenizer.encode($0) } + (useGuidance ? Array(repeating: tokenizer.encode(""), count: N).flatMap { $0 } : [])
+        let encoded = textEncoder.forward(ids)
+        let context = Tensor(shape: encoded.shape, values: encoded.values)
+        var hint: Tensor?
+        if let controlNet, let conditions {
+            let planes = conditions.flatMap { $0 }
+            hint = Tensor(shape: [passes * N, 3, R, R], values: Array([[Float]](repeating: planes, count: passes).joined()))
+            controlNet.controlScales = controlScales(strength: strength, guessMode: false)
+        }
+        let ts = Self.timesteps(steps: steps, trainingSteps: schedule.trainingSteps)
+        var xs = seeds.map { initialNoise(seed: $0) }
+        for i in (0..<steps).reversed() {
+            let t = ts[i]
+            let batch = xs.flatMap { $0 }
+            let input = Tensor(shape: [passes * N, config.latentChannels, h, h], values: useGuidance ? batch + batch : batch)
+            let timesteps = [Int](repeating: t, count: passes * N)
+            let control = hint.map { controlNet!.forward(input, timesteps: timesteps, context: context, condition: $0) }
+            let eps = unet.forward(input, timesteps: timesteps, context: context, control: control).values
+            let alphaPrevious = i > 0 ? schedule.alphasCumulative[ts[i - 1]] : schedule.alphasCumulative[0]
+            for n in 0..<N {
+                var e = Array(eps[(n * latentCount)..<((n + 1) * latentCount)])
+                if useGuidance, let g = guidance {
+                    let u = (N + n) * latentCount
+                    for k in e.indices { e[k] = eps[u + k] + g * (e[k] - eps[u + k]) }
+                }
+                Self.ddimStep(&xs[n], epsilon: e, alpha: schedule.alphasCumulative[t], alphaPrevious: alphaPrevious, clipping: true)
+            }
+        }
+        return xs
     }
 
     /// A latent as an R x R RGB picture: pixel-shuffled by 4, (v + 1) * 127.5 rounded, clamped to 0...255.

@@ -33,11 +33,19 @@ public struct TrainingOptions: Sendable, Equatable {
     public var base: String?
     /// The condition stage whose member (`NAME.png`) the ControlNet learns from (control stage).
     public var condition: String?
+    /// The phases of a control run; nil = `Curriculum.standard` (the base locked throughout).
+    public var curriculum: Curriculum?
+    /// Evaluate the control metric every this many steps (and at step 0 and at the end); 0 = never
+    /// (control stage).
+    public var evaluateEvery = 250
+    public var metric = ControlMetricSettings()
 
     public init() {}
 
     public var outputDirectory: String { output ?? "runs/\(stage.rawValue)" }
     public var effectiveLearningRate: Float { learningRate ?? stage.defaultLearningRate }
+    /// The curriculum a control run follows (nil for the base stage).
+    public var effectiveCurriculum: Curriculum? { stage == .control ? curriculum ?? .standard : nil }
     /// The dataset member of the condition image (`canny` -> `canny.png`).
     public var conditionMember: String? { condition.map { $0.hasSuffix(".png") ? $0 : $0 + ".png" } }
 
@@ -59,9 +67,17 @@ public struct TrainingOptions: Sendable, Equatable {
         case .base:
             try check(base == nil, "--base is for --stage control (the base stage trains from scratch)")
             try check(condition == nil, "--condition is for --stage control")
+            try check(curriculum == nil, "--curriculum is for --stage control (the curricula train a ControlNet)")
         case .control:
             try check(base != nil, "--stage control needs --base CHECKPOINT (a checkpoint of a --stage base run)")
             try check(condition != nil, "--stage control needs --condition NAME (a condition stage of the dataset, e.g. canny)")
+            try check(evaluateEvery >= 0, "--eval-every must be 0 (never) or a positive step count, not \(evaluateEvery)")
+            try check(metric.count >= 1, "--eval-count must be at least 1, not \(metric.count)")
+            if let curriculum {
+                try curriculum.validate(source: "--curriculum \(curriculum.name)")
+                try check(!curriculum.usesMetric || evaluateEvery > 0,
+                          "--curriculum \(curriculum.name) ends a phase on the control metric: --eval-every must be positive")
+            }
         }
     }
 
@@ -78,6 +94,8 @@ public struct TrainingOptions: Sendable, Equatable {
             ("caption-dropout", String(captionDropout)),
             ("seed", String(seed)),
             ("condition", condition ?? ""),
+            ("curriculum", effectiveCurriculum?.json ?? ""),
+            ("eval-every", stage == .control ? String(evaluateEvery) : ""),
             ("model", TrainingOptions.json(model)),
         ]
     }

@@ -43,6 +43,12 @@ struct Train: ParsableCommand {
     var checkpointEvery = 500
     @Option(help: "Seed of the initialisation, the epoch order, caption dropout, noise and timesteps.")
     var seed: UInt64 = 0
+    @Option(help: "The control run's phases: default (base locked, all connections), small (middle block only, then all), large (then the base decoder too at 0.2x the learning rate), or a manifest FILE.toml (see manifests/curriculum-*.toml).")
+    var curriculum: String?
+    @Option(name: .customLong("eval-every"), help: "Measure the control metric (Canny edge F1 of samples against their conditions) every N steps, at step 0 and at the end; 0 = never (--stage control).")
+    var evalEvery = 250
+    @Option(name: .customLong("eval-count"), help: "Validation conditions sampled per evaluation (--stage control).")
+    var evalCount = 8
     @Flag(help: "Continue the run in --out from its newest checkpoint (the options that define the run must match).")
     var resume = false
     @Option(help: "Threads of the model's loops (default: one per core). Results are the same for any count.")
@@ -72,6 +78,15 @@ struct Train: ParsableCommand {
         options.captionDropout = captionDropout
         options.checkpointEvery = checkpointEvery
         options.seed = seed
+        if let curriculum {
+            do {
+                options.curriculum = try Curriculum.named(curriculum)
+            } catch let error as TrainingError {
+                throw ValidationError(error.description)
+            }
+        }
+        options.evaluateEvery = evalEvery
+        options.metric.count = evalCount
         return options
     }
 
@@ -83,9 +98,11 @@ struct Train: ParsableCommand {
             if summary.stepsRun == 0 {
                 print("nothing to do: the run is at step \(summary.step) of \(steps)")
             } else {
-                print(String(format: "step %d: loss %.4f (mean of the last 20 steps %.4f), %.2f steps/s; checkpoint %@",
-                             summary.step, summary.lastLoss, summary.averageLoss, summary.stepsPerSecond,
-                             trainer.checkpoints.latest.path))
+                if !quiet { FileHandle.standardError.write(Data(String(
+                    format: "step %d: loss %.4f (mean of the last 20 steps %.4f), %.2f steps/s; checkpoint %@; %@ and %@\n",
+                    summary.step, summary.lastLoss, summary.averageLoss, summary.stepsPerSecond,
+                    trainer.checkpoints.latest.path, RunReport.fileName, RunReport.chartName).utf8)) }
+                if let report = summary.report { print(report.json) }
             }
         } catch let error as TrainingError {
             throw CleanExit.failure(error.description)

@@ -16,8 +16,10 @@ extension CommandLineTests {
         let base = try run(["train", "--stage", "base", "--out", baseRun, "--width", "8", "--checkpoint-every", "1"] + small)
         #expect(base.status == 0, "\(base.stderr)")
         #expect(base.stderr.contains("step 2/2"))
-        #expect(base.stdout.contains("step 2: loss"))
-        for name in ["checkpoint-000001.safetensors", "checkpoint-000002.safetensors", "checkpoint-latest.safetensors", "loss.jsonl"] {
+        #expect(base.stderr.contains("step 2: loss"))
+        #expect(base.stdout.contains("\"steps\" : 2"))
+        for name in ["checkpoint-000001.safetensors", "checkpoint-000002.safetensors", "checkpoint-latest.safetensors", "loss.jsonl",
+                     "summary.json", "training.png"] {
             #expect(FileManager.default.fileExists(atPath: baseRun + "/" + name), "\(name)")
         }
         let baseLog = try String(contentsOfFile: baseRun + "/loss.jsonl", encoding: .utf8).split(separator: "\n")
@@ -30,6 +32,11 @@ extension CommandLineTests {
         #expect(control.status == 0, "\(control.stderr)")
         #expect(control.stderr.isEmpty)
         #expect(FileManager.default.fileExists(atPath: controlRun + "/checkpoint-000002.safetensors"))
+        // The control metric at step 0 and at the end (--eval-every 250 > --steps), with its samples.
+        let metricLog = try String(contentsOfFile: controlRun + "/metric.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(metricLog.count == 2)
+        #expect(FileManager.default.fileExists(atPath: controlRun + "/samples/step-000002.png"))
+        #expect(control.stdout.contains("\"curriculum\" : \"default\""))
         let controlLog = try String(contentsOfFile: controlRun + "/loss.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(controlLog.count == 2)
 

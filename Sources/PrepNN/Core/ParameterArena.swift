@@ -23,6 +23,16 @@ public final class ParameterArena {
     public private(set) var count = 0
     /// When false (a locked model), layers skip their parameter gradients; input gradients still flow.
     public var requiresGradients = true
+    /// The parameters the optimizer updates and clipping measures: all of them unless narrowed (a
+    /// partly unlocked model, e.g. the U-Net's decoder in the large-scale curriculum's phase 2).
+    public var trainedRange: Range<Int> {
+        get { narrowedRange ?? 0..<count }
+        set {
+            precondition(newValue.lowerBound >= 0 && newValue.upperBound <= count, "ParameterArena.trainedRange: \(newValue) outside 0..<\(count)")
+            narrowedRange = newValue == 0..<count ? nil : newValue
+        }
+    }
+    private var narrowedRange: Range<Int>?
 
     private var staged: [Float] = []
     private var sealed = false
@@ -74,6 +84,16 @@ public final class ParameterArena {
     public var parameterNames: [String] { entries.map(\.name) }
 
     public func entry(named name: String) -> ParameterEntry? { indexByName[name].map { entries[$0] } }
+
+    /// The span of the parameters whose names start with one of `prefixes` (which must be
+    /// contiguous in the arena, as a module's parameters are).
+    public func range(ofPrefixes prefixes: [String]) -> Range<Int> {
+        let chosen = entries.filter { e in prefixes.contains { e.name.hasPrefix($0) } }
+        guard let first = chosen.first, let last = chosen.last else { return count..<count }
+        let range = first.offset..<(last.offset + last.count)
+        precondition(chosen.reduce(0) { $0 + $1.count } == range.count, "ParameterArena: \(prefixes) are not contiguous")
+        return range
+    }
 
     private func requireEntry(_ name: String) -> ParameterEntry {
         guard let entry = entry(named: name) else { preconditionFailure("ParameterArena: no parameter named \(name)") }

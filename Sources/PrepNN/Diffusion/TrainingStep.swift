@@ -132,12 +132,26 @@ public final class ControlTrainingStep {
         return value
     }
 
-    /// As BaseTrainingStep.update, for the ControlNet's parameters.
+    /// The optimizer of the U-Net's decoder once `unlockBaseDecoder` was called; nil while the base is locked.
+    public private(set) var baseDecoderOptimizer: AdamW?
+
+    /// Trains the U-Net's decoder too (SD's `output_blocks` and `out`; its encoder and the text
+    /// encoder stay locked), with an optimizer of its own: its step count and moments start here,
+    /// as PyTorch's per-parameter state would.
+    public func unlockBaseDecoder(optimizer: AdamW) {
+        unet.arena.requiresGradients = true
+        unet.arena.trainedRange = unet.decoderParameterRange
+        baseDecoderOptimizer = optimizer
+    }
+
+    /// As BaseTrainingStep.update, for the ControlNet's parameters (and the U-Net's decoder when
+    /// unlocked; one global norm over both).
     @discardableResult
     public func update() -> Float? {
-        let arenas = [controlNet.arena]
+        let arenas = [controlNet.arena] + (baseDecoderOptimizer != nil ? [unet.arena] : [])
         let norm = maxGradientNorm.map { GradientClipping.clipGlobalNorm(arenas, maxNorm: $0) }
-        optimizer.step(arenas, zeroingGradients: true)
+        optimizer.step([controlNet.arena], zeroingGradients: true)
+        baseDecoderOptimizer?.step([unet.arena], zeroingGradients: true)
         return norm
     }
 

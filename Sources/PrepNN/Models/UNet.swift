@@ -23,6 +23,8 @@ public final class UNet {
     public let arena = ParameterArena()
     /// When true, `backward` also fills `contextGradient` (for training the text encoder).
     public var computesContextGradient = false
+    /// Which control tensors `forward` adds; with `.middleOnly` the skips' `controlGradients` are zero.
+    public var controlConnections = ControlConnections.all
     let workspace = Workspace()
     let encoder: UNetEncoder
     let decoder: [DecoderStage]
@@ -45,6 +47,7 @@ public final class UNet {
     private var controlledSkips: [Tensor] = []
     private let controlledMiddle = Tensor(shape: [0])
     private var skipGradients: [Tensor?] = []
+    private var disconnectedGradients: [Tensor] = []
     private var usedControl = false
     private var contextShape: [Int] = []
 
@@ -78,11 +81,16 @@ public final class UNet {
         outConv = Conv2d(root.child("out").child("2"), inputChannels: c, outputChannels: config.latentChannels, kernelSize: 3,
                          padding: 1, workspace: workspace, random: &random)
         arena.seal()
+        decoderParameterRange = arena.range(ofPrefixes: ["dec.", "out."])
+        precondition(decoderParameterRange.upperBound == arena.count, "UNet: the decoder's parameters must come last")
         controlledSkips = encoder.skipChannels.map { _ in Tensor(shape: [0]) }
     }
 
     /// Parameter names in PyTorch `state_dict()` order.
     public var parameterNames: [String] { arena.parameterNames }
+    /// The decoder's parameters (SD's `output_blocks` and `out`: every `dec.` and `out.` name), which
+    /// follow the encoder's in the arena.
+    public private(set) var decoderParameterRange: Range<Int> = 0..<0
     /// The number of control tensors `forward` accepts (one per skip, plus the middle).
     public var controlCount: Int { encoder.skipChannels.count + 1 }
     /// Channels of each control tensor, in order.
@@ -106,7 +114,7 @@ public final class UNet {
         for stage in decoder {
             skipIndex -= 1
             var skip = encoder.skips[skipIndex]
-            if let control {
+            if let control, controlConnections == .all {
                 precondition(control[skipIndex].shape == skip.shape, "UNet: control \(skipIndex) \(control[skipIndex].shape), expected \(skip.shape)")
                 controlledSkips[skipIndex].setSum(skip, control[skipIndex])
                 skip = controlledSkips[skipIndex]
@@ -141,10 +149,26 @@ public final class UNet {
             skipIndex += 1
             d = dh
         }
-        controlGradients = usedControl ? skipGradients.map { $0! } + [d] : []
-        // A locked base needs no encoder backward: nothing upstream of it trains (the context and
-        // input gradients, when asked for, still need it).
-        if arena.requiresGradients || contextGradient != nil || computesInputGradient {
+        if !usedControl {
+            controlGradients = []
+        } else if controlConnections == .all {
+            controlGradients = skipGradients.map { $0! } + [d]
+        } else {
+            // Disconnected skips: their control tensors did not reach the output.
+            if disconnectedGradients.count != skipGradients.count {
+                disconnectedGradients = skipGradients.map { _ in Tensor(shape: [0]) }
+            }
+            for (k, gradient) in skipGradients.enumerated() {
+                disconnectedGradients[k].resize(gradient!.shape)
+                disconnectedGradients[k].zero()
+            }
+            controlGradients = disconnectedGradients + [d]
+        }
+        // A locked base (or one whose encoder is outside `arena.trainedRange`) needs no encoder
+        // backward: nothing upstream of it trains (the context and input gradients, when asked
+        // for, still need it).
+        let trainsEncoder = arena.requiresGradients && arena.trainedRange.lowerBound < decoderParameterRange.lowerBound
+        if trainsEncoder || contextGradient != nil || computesInputGradient {
             encoder.backward(middleGradient: d, skipGradients: skipGradients, contextGradient: contextGradient)
         }
     }

@@ -25,7 +25,7 @@ public struct AdamW: Codable, Sendable, Equatable {
         self.weightDecay = weightDecay
     }
 
-    /// One update of every parameter of every arena that requires gradients.
+    /// One update of the trained parameters (`trainedRange`) of every arena that requires gradients.
     public mutating func step(_ arenas: [ParameterArena], zeroingGradients: Bool = false) {
         stepCount += 1
         let t = Double(stepCount)
@@ -36,8 +36,10 @@ public struct AdamW: Codable, Sendable, Equatable {
         let decay = 1 - learningRate * weightDecay
         let (b1, b2, eps) = (beta1, beta2, epsilon)
         for arena in arenas where arena.requiresGradients {
-            let p = arena.values, g = arena.gradients, m = arena.firstMoments, v = arena.secondMoments
-            Parallel.forEachChunk(arena.count) { range in
+            let trained = arena.trainedRange
+            let p = arena.values + trained.lowerBound, g = arena.gradients + trained.lowerBound
+            let m = arena.firstMoments + trained.lowerBound, v = arena.secondMoments + trained.lowerBound
+            Parallel.forEachChunk(trained.count) { range in
                 // Eight at a time (the same float operations per element as the scalar tail).
                 var i = range.lowerBound
                 while i + 8 <= range.upperBound {

@@ -2,12 +2,12 @@
 //   norm = sqrt(sum of every squared gradient); if norm > maxNorm, every gradient *= maxNorm / (norm + 1e-6).
 
 public enum GradientClipping {
-    /// The global L2 norm of the gradients of the arenas that require gradients.
+    /// The global L2 norm of the trained gradients (`trainedRange`) of the arenas that require gradients.
     public static func globalNorm(_ arenas: [ParameterArena]) -> Float {
         var sum = 0.0
         for arena in arenas where arena.requiresGradients {
             let g = arena.gradients
-            for i in 0..<arena.count { sum += Double(g[i]) * Double(g[i]) }
+            for i in arena.trainedRange { sum += Double(g[i]) * Double(g[i]) }
         }
         return Float(sum.squareRoot())
     }
@@ -20,7 +20,7 @@ public enum GradientClipping {
         if coefficient < 1 {
             for arena in arenas where arena.requiresGradients {
                 let g = arena.gradients
-                for i in 0..<arena.count { g[i] *= coefficient }
+                for i in arena.trainedRange { g[i] *= coefficient }
             }
         }
         return norm
