@@ -31,6 +31,8 @@ struct Train: ParsableCommand {
     var resolution = 64
     @Option(help: "Model width, channels of the first level (default: 32; the base's for --stage control).")
     var width: Int?
+    @Option(name: .customLong("channel-multipliers"), help: "Channel multiplier of each U-Net level, comma-separated (default: 1,2,4; the base's for --stage control).")
+    var channelMultipliers: String?
     @Option(name: .customLong("learning-rate"), help: "AdamW learning rate (default: 1e-4 base, 1e-5 control).")
     var learningRate: Float?
     @Option(help: "Micro-batches per optimizer step, gradient accumulation.")
@@ -67,9 +69,17 @@ struct Train: ParsableCommand {
         options.steps = steps
         options.batch = batch
         options.resolution = resolution
-        if let width {
+        if width != nil || channelMultipliers != nil {
             var model = ModelConfig()
-            model.width = width
+            if let width { model.width = width }
+            if let channelMultipliers {
+                let values = channelMultipliers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard values.count == model.channelMultipliers.count, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                    throw ValidationError("--channel-multipliers needs \(model.channelMultipliers.count) positive integers "
+                        + "(one per level), e.g. 1,2,4, not '\(channelMultipliers)'")
+                }
+                model.channelMultipliers = values.map { $0! }
+            }
             options.model = model
         }
         options.learningRate = learningRate

@@ -125,9 +125,54 @@ struct SamplerTests {
                                             condition: Tensor(shape: [1, 3, R, R], values: values))
             }
             let eps = sampler.unet.forward(input, timesteps: [ts[i]], context: context, control: control).values
-            Sampler.ddimStep(&x, epsilon: eps, alpha: alphas[ts[i]], alphaPrevious: i > 0 ? alphas[ts[i - 1]] : alphas[0])
+            Sampler.ddimStep(&x, epsilon: eps, alpha: alphas[ts[i]], alphaPrevious: i > 0 ? alphas[ts[i - 1]] : alphas[0],
+                             clipping: true)
         }
         return x
+    }
+
+    @Test func clippingClampsX0AndRederivesTheNoise() {
+        let schedule = NoiseSchedule()
+        let (a, b) = (schedule.alphasCumulative[901], schedule.alphasCumulative[851])
+        var x: [Float] = [0.1, -3.0, 2.5]
+        let eps: [Float] = [0.1, 0.5, -0.7]
+        let before = x
+        Sampler.ddimStep(&x, epsilon: eps, alpha: a, alphaPrevious: b, clipping: true)
+        for i in x.indices {
+            let raw = (Double(before[i]) - (1 - a).squareRoot() * Double(eps[i])) / a.squareRoot()
+            let x0 = min(1, max(-1, raw))
+            let e = (Double(before[i]) - a.squareRoot() * x0) / (1 - a).squareRoot()
+            let expected = b.squareRoot() * x0 + (1 - b).squareRoot() * e
+            #expect(abs(Double(x[i]) - expected) <= 1e-4)
+        }
+        // The first value's x0 is inside [-1, 1]: clipping changes nothing there.
+        var plain = before
+        Sampler.ddimStep(&plain, epsilon: eps, alpha: a, alphaPrevious: b)
+        #expect(abs(plain[0] - x[0]) <= 1e-5)
+        #expect(abs(plain[1] - x[1]) > 0.1)
+    }
+
+    @Test func aBatchSamplesEachPromptAsItsOwnSample() throws {
+        let fixture = try SamplerFixture()
+        let condition = try fixture.condition()
+        let sampler = try Sampler(checkpoint: fixture.control)
+        let other = condition.map { 1 - $0 }
+        let batch = sampler.sampleBatch(prompts: ["blue", "red circle"], conditions: [condition, other], seeds: [3, 4],
+                                        steps: 3, guidance: 9)
+        let again = sampler.sampleBatch(prompts: ["blue", "red circle"], conditions: [condition, other], seeds: [3, 4],
+                                        steps: 3, guidance: 9)
+        #expect(bits(batch[0]) == bits(again[0]) && bits(batch[1]) == bits(again[1]))
+        let alone = [sampler.sample(prompt: "blue", condition: condition, seed: 3, steps: 3, guidance: 9),
+                     sampler.sample(prompt: "red circle", condition: other, seed: 4, steps: 3, guidance: 9)]
+        for n in 0..<2 {
+            let worst = zip(batch[n], alone[n]).map { abs($0 - $1) }.max() ?? 1
+            #expect(worst <= 1e-4, "sample \(n) differs from its batch-1 run by \(worst)")
+        }
+        #expect(bits(batch[0]) != bits(batch[1]))
+        // Guidance 1 is the conditional model alone, in a batch too.
+        let one = sampler.sampleBatch(prompts: ["blue"], conditions: [condition], seeds: [3], steps: 3, guidance: 1)[0]
+        let expected = conditionalOnly(sampler, prompt: "blue", condition: condition, seed: 3, steps: 3)
+        #expect(zip(one, expected).allSatisfy { abs($0 - $1) <= 1e-5 })
     }
 
     @Test func guidanceOneIsTheConditionalModelAlone() throws {
