@@ -112,7 +112,15 @@ struct Train: ParsableCommand {
                     format: "step %d: loss %.4f (mean of the last 20 steps %.4f), %.2f steps/s; checkpoint %@; %@ and %@\n",
                     summary.step, summary.lastLoss, summary.averageLoss, summary.stepsPerSecond,
                     trainer.checkpoints.latest.path, RunReport.fileName, RunReport.chartName).utf8)) }
-                if let report = summary.report { print(report.json) }
+                if let report = summary.report {
+                    if !quiet, let initial = report.initialMetric, let final = report.finalMetric {
+                        let convergence = report.convergenceStep.map { "converged at step \($0)" }
+                            ?? "no convergence step (the metric did not jump; see ConvergenceDetector)"
+                        FileHandle.standardError.write(Data(String(format: "control metric %.4f at step 0, %.4f at step %d: %@\n",
+                                                                   initial, final, report.steps, convergence).utf8))
+                    }
+                    print(report.json)
+                }
             }
         } catch let error as TrainingError {
             throw CleanExit.failure(error.description)
