@@ -259,8 +259,9 @@ struct RecordBuilder: Sendable {
         }
     }
 
-    /// Canonical JSON: sorted keys, no escaped slashes, so the same record gives the same bytes.
+    /// Canonical JSON (`CanonicalJSON`): the same record gives the same bytes, and a double is
+    /// always written as one.
     static func json(_ object: Any) throws -> [UInt8] {
-        Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        try CanonicalJSON.encode(object)
     }
 }
