@@ -62,6 +62,7 @@ struct RecordBuilder: Sendable {
         }
         record.sample.originalWidth = original.width
         record.sample.originalHeight = original.height
+        if options.dedup == .near { record.sample.dhash = PerceptualHash.hex(PerceptualHash.dHash(decoded)) }
 
         let geometry = ResizeGeometry(
             sourceWidth: decoded.width, sourceHeight: decoded.height,
