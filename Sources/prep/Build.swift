@@ -59,6 +59,10 @@ struct Build: ParsableCommand {
     var seed: UInt64?
     @Option(name: .customLong("caption-dropout"), help: "Probability that a record's caption is marked dropped (default: 0.5).")
     var captionDropout: Double?
+    @Option(help: "Repeated images: off, exact (same file sha256) or near (also a 64-bit dHash within --dedup-distance) (default: exact).")
+    var dedup: String?
+    @Option(name: .customLong("dedup-distance"), help: "--dedup near: largest Hamming distance of two dHashes that counts as a duplicate (default: 4).")
+    var dedupDistance: Int?
     @Option(help: "Parallel workers; 0 = one per core (default: 0). Does not change the output.")
     var workers: Int?
 
@@ -113,6 +117,11 @@ struct Build: ParsableCommand {
         if let scribbleAugment { options.stageOptions["scribble", default: [:]]["augment"] = scribbleAugment }
         if let seed { options.seed = seed }
         if let captionDropout { options.captionDropout = captionDropout }
+        if let dedup {
+            guard let mode = DedupMode(rawValue: dedup) else { throw ValidationError("--dedup must be off, exact or near (got '\(dedup)')") }
+            options.dedup = mode
+        }
+        if let dedupDistance { options.dedupDistance = dedupDistance }
         if let workers { options.workers = workers }
         return options
     }

@@ -164,6 +164,7 @@ struct BuildTests {
         var options = data.options()
         options.stages = ["depth"]
         options.maxPixels = 20_000
+        options.dedup = .off  // good.png and good.jpg come back on purpose
         let summary = try DatasetBuilder(options: options).run()
         #expect(summary.ok == 3)
         #expect(summary.failed == 10)
@@ -227,6 +228,7 @@ struct BuildTests {
         var options = data.options()
         options.stages = nil
         options.resolution = 96
+        options.dedup = .off  // the same picture with and without a depth map
         let summary = try DatasetBuilder(options: options).run()
         #expect(summary.ok == 2)
         let index = try DatasetIndex(path: options.output + "/index.sqlite", readOnly: true)
@@ -304,9 +306,11 @@ struct BuildTests {
         let data = try TestDataset()
         try data.writePNG("a.png", seed: 1)
         try data.writeSource(["a.png\tfirst\t", "b.png\tsecond\t", "a.png\tthird\t"])
-        _ = try DatasetBuilder(options: data.options()).run()
+        var options = data.options()
+        options.dedup = .off  // row 2 repeats row 0's image on purpose
+        _ = try DatasetBuilder(options: options).run()
         try data.writePNG("b.png", seed: 2)
-        let retried = try DatasetBuilder(options: data.options(), retryFailed: true).run()
+        let retried = try DatasetBuilder(options: options, retryFailed: true).run()
         #expect(retried.ok == 1)
         #expect(retried.failed == 0)
         #expect(retried.datasetOK == 3)

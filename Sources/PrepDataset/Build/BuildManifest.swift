@@ -28,7 +28,7 @@ public enum BuildManifest {
     public static func apply(_ document: [String: TOMLValue], to options: inout BuildOptions) throws {
         for (section, value) in document {
             guard let table = value.table else {
-                throw DatasetError("'\(section)' must be a [section]; sections are source, output, image, stages, run")
+                throw DatasetError("'\(section)' must be a [section]; sections are source, output, image, stages, dedup, run")
             }
             var reader = SectionReader(section: section, table: table)
             switch section {
@@ -88,10 +88,18 @@ public enum BuildManifest {
                         options.stageOptions[name, default: [:]][option] = try Self.text(of: optionValue, key: "stages.\(name).\(option)")
                     }
                 }
+            case "dedup":
+                if let value = try reader.string("mode") {
+                    guard let mode = DedupMode(rawValue: value) else {
+                        throw DatasetError("[dedup] mode must be off, exact or near (got '\(value)')")
+                    }
+                    options.dedup = mode
+                }
+                if let value = try reader.int("max_distance") { options.dedupDistance = value }
             case "run":
                 if let value = try reader.int("workers") { options.workers = value }
             default:
-                throw DatasetError("unknown section [\(section)]; sections are source, output, image, stages, run")
+                throw DatasetError("unknown section [\(section)]; sections are source, output, image, stages, dedup, run")
             }
             try reader.rejectUnknownKeys()
         }
@@ -172,7 +180,11 @@ public enum BuildManifest {
             seed = \(options.seed)
             caption_dropout = \(options.captionDropout)
 
-            \(stageSections)[run]
+            \(stageSections)[dedup]
+            mode = \(quoted(options.dedup.rawValue))
+            max_distance = \(options.dedupDistance)
+
+            [run]
             workers = \(options.workers)
 
             """

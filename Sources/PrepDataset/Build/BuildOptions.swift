@@ -33,6 +33,14 @@ public struct BuildOptions: Equatable, Sendable {
     public var seed: UInt64 = 0
     public var captionDropout: Double = 0.5
 
+    // [dedup]
+    /// Which repeated images fail (`--dedup`).
+    public var dedup: DedupMode = .exact
+    /// `--dedup near`: the largest Hamming distance between two dHashes that makes a near
+    /// duplicate. 4 of 64 bits: recompressed, rescaled or slightly recoloured copies (typically
+    /// 0-3 bits) match; different pictures differ in about 32.
+    public var dedupDistance: Int = 4
+
     /// The partition of the source this build takes (`--part i/N`); whole by default.
     public var part = BuildPart.whole
 
@@ -53,6 +61,7 @@ public struct BuildOptions: Equatable, Sendable {
         try require((64...8192).contains(resolution), "--resolution must be in 64...8192 (got \(resolution))")
         try require(maxPixels >= 1, "--max-pixels must be positive (got \(maxPixels))")
         try require((0...1).contains(captionDropout), "--caption-dropout must be in 0...1 (got \(captionDropout))")
+        try require((0...16).contains(dedupDistance), "--dedup-distance must be in 0...16 (got \(dedupDistance))")
         try require(workers >= 0, "--workers must be 0 (all cores) or more (got \(workers))")
         for name in (stages ?? []) where !StageCatalog.names.contains(name) {
             throw DatasetError("--stages: unknown stage '\(name)'; known stages: \(StageCatalog.names.joined(separator: ", "))")
@@ -94,7 +103,9 @@ public struct BuildOptions: Equatable, Sendable {
             ("stages.enabled", (stages ?? ["auto"]).joined(separator: ",")),
             ("stages.seed", String(seed)),
             ("stages.caption_dropout", String(captionDropout)),
+            ("dedup.mode", dedup.rawValue),
         ]
+        if dedup == .near { options.append(("dedup.max_distance", String(dedupDistance))) }
         // Only a partial build names its part, so that merged parts have a whole build's fingerprint.
         if part != .whole { options.append(("output.part", part.description)) }
         for name in stages ?? [] {

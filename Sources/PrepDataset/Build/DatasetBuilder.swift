@@ -102,10 +102,12 @@ public final class DatasetBuilder {
         let command = retryFailed ? "retry-failed" : (try index.nextSourceRow() > 0 ? "resume" : "build")
         let runID = try index.beginRun(fingerprint: fingerprint, command: command)
         var summary = BuildSummary()
-        var state = RunState(builder: RecordBuilder(
-            options: options,
-            stages: try (options.stages ?? []).map(options.stage(named:)),
-            sourceDirectory: Self.directory(of: options.source)))
+        var state = RunState(
+            builder: RecordBuilder(
+                options: options,
+                stages: try (options.stages ?? []).map(options.stage(named:)),
+                sourceDirectory: Self.directory(of: options.source)),
+            deduplicator: try Deduplicator(mode: options.dedup, maxDistance: options.dedupDistance, index: index))
         do {
             try process(options: options, index: index, runID: runID, state: &state, summary: &summary)
         } catch {
@@ -130,6 +132,7 @@ public final class DatasetBuilder {
     /// Mutable state of one run's loop.
     private struct RunState {
         let builder: RecordBuilder
+        var deduplicator: Deduplicator
         var shard: ShardWriter?
         var pending: [BuiltRecord] = []
         var pendingKeys: [String: Int] = [:]
@@ -231,6 +234,12 @@ public final class DatasetBuilder {
     private func add(_ record: BuiltRecord, options: BuildOptions, index: DatasetIndex, runID: Int,
                      state: inout RunState, summary: inout BuildSummary) throws {
         var record = record
+        if record.sample.isOK, let reason = try state.deduplicator.duplicateReason(for: record.sample, index: index) {
+            record.sample.error = reason
+            record.sample.captionDropped = nil
+            record.members = []
+            record.stages = []
+        }
         if let error = record.sample.error {
             summary.failed += 1
             state.reasons[RecordFailure.category(of: error), default: 0] += 1
@@ -272,6 +281,7 @@ public final class DatasetBuilder {
             stages: state.pending.flatMap(\.stages))
         state.pending.removeAll(keepingCapacity: true)
         state.pendingKeys.removeAll(keepingCapacity: true)
+        state.deduplicator.committed()
     }
 
     // MARK: set-up

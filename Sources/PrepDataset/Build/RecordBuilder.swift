@@ -62,6 +62,7 @@ struct RecordBuilder: Sendable {
         }
         record.sample.originalWidth = original.width
         record.sample.originalHeight = original.height
+        if options.dedup == .near { record.sample.dhash = PerceptualHash.hex(PerceptualHash.dHash(decoded)) }
 
         let geometry = ResizeGeometry(
             sourceWidth: decoded.width, sourceHeight: decoded.height,
@@ -259,8 +260,9 @@ struct RecordBuilder: Sendable {
         }
     }
 
-    /// Canonical JSON: sorted keys, no escaped slashes, so the same record gives the same bytes.
+    /// Canonical JSON (`CanonicalJSON`): the same record gives the same bytes, and a double is
+    /// always written as one.
     static func json(_ object: Any) throws -> [UInt8] {
-        Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        try CanonicalJSON.encode(object)
     }
 }

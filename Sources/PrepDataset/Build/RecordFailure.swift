@@ -6,6 +6,7 @@ struct RecordFailure: Error, CustomStringConvertible {
 
     /// The part of an error message that names its kind: the text before the first ": ".
     static func category(of message: String) -> String {
+        if let category = Deduplicator.category(of: message) { return category }
         guard let range = message.range(of: ": ") else { return message }
         return String(message[..<range.lowerBound])
     }

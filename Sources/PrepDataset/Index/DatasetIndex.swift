@@ -103,8 +103,8 @@ public final class DatasetIndex {
             let deleteStages = try database.prepare("DELETE FROM stages WHERE key = ?")
             let insertSample = try database.prepare("""
                 INSERT INTO samples(source_row, key, image_path, depth_path, caption, caption_dropped, width, height,
-                    original_width, original_height, source_sha256, status, error, shard)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    original_width, original_height, source_sha256, dhash, status, error, shard)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for sample in samples {
                 // A retried row replaces its earlier failed row.
@@ -116,7 +116,7 @@ public final class DatasetIndex {
                     .optional(sample.captionDropped.map { $0 ? 1 : 0 }),
                     .optional(sample.width), .optional(sample.height),
                     .optional(sample.originalWidth), .optional(sample.originalHeight),
-                    .optional(sample.sourceSHA256), .text(sample.isOK ? "ok" : "failed"), .optional(sample.error),
+                    .optional(sample.sourceSHA256), .optional(sample.dhash), .text(sample.isOK ? "ok" : "failed"), .optional(sample.error),
                     .optional(sample.shard))
             }
             let insertMember = try database.prepare(

@@ -11,6 +11,8 @@ public struct SampleRow: Equatable, Sendable {
     public var originalWidth: Int?
     public var originalHeight: Int?
     public var sourceSHA256: String?
+    /// The decoded image's perceptual hash (`PerceptualHash`), 16 hex digits; only with `--dedup near`.
+    public var dhash: String?
     public var error: String?   // nil = ok
     public var shard: String?
 

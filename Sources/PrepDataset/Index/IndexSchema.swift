@@ -1,7 +1,7 @@
 /// The tables of `DIR/index.sqlite`: a public interface, documented in the README. Bump
 /// `version` on any change; an index of another version is refused with a message saying so.
 enum IndexSchema {
-    static let version = 1
+    static let version = 2
 
     static let statements = """
         CREATE TABLE IF NOT EXISTS meta (
@@ -27,6 +27,7 @@ enum IndexSchema {
             original_width  INTEGER,               -- after EXIF orientation
             original_height INTEGER,
             source_sha256   TEXT,                  -- of the image file's bytes
+            dhash           TEXT,                  -- 64-bit dHash of the decoded image, 16 hex digits (--dedup near only)
             status          TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
             error           TEXT,                  -- one line, 'category: detail'
             shard           TEXT REFERENCES shards(name)

@@ -39,6 +39,18 @@ public struct DatasetStats: Codable, Equatable, Sendable {
         public var parameters: [String: Distribution]
     }
 
+    /// Repeated images (`--dedup`).
+    public struct Duplicates: Codable, Equatable, Sendable {
+        /// The `--dedup` mode of the build (nil: built before dedup existed).
+        public var mode: String?
+        /// Rows failed as exact duplicates (same image file sha256 as a kept record).
+        public var exact: Int
+        /// Rows failed as near duplicates (dHash within the build's distance).
+        public var near: Int
+        /// Ok records whose image file has the sha256 of an earlier ok record (only with `--dedup off`).
+        public var keptWithSameSHA256: Int
+    }
+
     public struct Run: Codable, Equatable, Sendable {
         public var command: String
         public var status: String
@@ -63,6 +75,7 @@ public struct DatasetStats: Codable, Equatable, Sendable {
     public var originalHeight: Distribution?
     public var originalMegapixels: Distribution?
     public var stages: [Stage]
+    public var duplicates: Duplicates
     public var shards: Int
     public var shardBytes: Int64
     public var lastRun: Run?
@@ -106,6 +119,16 @@ public struct DatasetStats: Codable, Equatable, Sendable {
                 parameters: parameterValues.compactMapValues(Distribution.init)))
         }
 
+        let failureGroups = group(failures)
+        let keptWithSameSHA256 = try index.query("""
+            SELECT COUNT(source_sha256) - COUNT(DISTINCT source_sha256) FROM samples WHERE status = 'ok'
+            """).first?[0].int ?? 0
+        let duplicates = Duplicates(
+            mode: try StoredOptions(index: index)["dedup.mode"],
+            exact: failureGroups.first { $0.reason == "duplicate" }?.count ?? 0,
+            near: failureGroups.first { $0.reason == "near duplicate" }?.count ?? 0,
+            keptWithSameSHA256: keptWithSameSHA256)
+
         let shardRow = try index.query("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM shards").first
         var lastRun: Run?
         if let row = try index.query(
@@ -127,7 +150,7 @@ public struct DatasetStats: Codable, Equatable, Sendable {
             records: counts.values.reduce(0, +),
             ok: counts["ok"] ?? 0,
             failed: counts["failed"] ?? 0,
-            failedByReason: group(failures),
+            failedByReason: failureGroups,
             captionsDropped: dropped,
             captionDropoutRatio: captions.isEmpty ? nil : Double(dropped) / Double(captions.count),
             captionDropoutProbability: probability,
@@ -136,6 +159,7 @@ public struct DatasetStats: Codable, Equatable, Sendable {
             originalHeight: Distribution(heights),
             originalMegapixels: Distribution(zip(widths, heights).map { $0 * $1 / 1e6 }),
             stages: stages,
+            duplicates: duplicates,
             shards: shardRow?[0].int ?? 0,
             shardBytes: Int64(shardRow?[1].int ?? 0),
             lastRun: lastRun)
@@ -193,6 +217,8 @@ public struct DatasetStats: Codable, Equatable, Sendable {
                 add("  \(name)", describe(distribution, "%.4g"))
             }
         }
+        add("duplicates", "dedup \(duplicates.mode ?? "unknown"): \(duplicates.exact) failed as exact, \(duplicates.near) as near duplicates; "
+            + "\(duplicates.keptWithSameSHA256) ok records repeat an earlier one's image sha256")
         add("shards", "\(shards), \(Self.bytes(shardBytes))")
         if let run = lastRun {
             var text = "\(run.command), \(run.status), \(run.records) records, started \(run.startedAt)"

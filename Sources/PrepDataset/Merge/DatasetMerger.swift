@@ -147,9 +147,9 @@ public struct DatasetMerger {
         }
         try database.execute("""
             INSERT INTO main.samples(source_row, key, image_path, depth_path, caption, caption_dropped, width, height,
-                original_width, original_height, source_sha256, status, error, shard)
+                original_width, original_height, source_sha256, dhash, status, error, shard)
             SELECT s.source_row, s.key, s.image_path, s.depth_path, s.caption, s.caption_dropped, s.width, s.height,
-                s.original_width, s.original_height, s.source_sha256, s.status, s.error, m.new
+                s.original_width, s.original_height, s.source_sha256, s.dhash, s.status, s.error, m.new
             FROM part.samples s LEFT JOIN shard_map m ON m.old = s.shard;
             INSERT INTO main.members(key, member, shard, offset, size)
             SELECT r.key, r.member, m.new, r.offset, r.size FROM part.members r JOIN shard_map m ON m.old = r.shard;
