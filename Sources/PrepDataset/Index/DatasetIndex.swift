@@ -9,20 +9,26 @@ public final class DatasetIndex {
     let database: SQLiteDatabase
 
     /// Opens an existing index, or creates one when `create` is set. Refuses an index written by
-    /// another schema version.
+    /// another schema version, except version 1 (before `samples.dhash`): read-only opens read it
+    /// as it is (no reader but dedup and merge uses the column), and a writable open upgrades it
+    /// in place (the column added, NULL for every row).
     public init(path: String, create: Bool = false, readOnly: Bool = false) throws {
         if !create && !FileSystem.exists(path) {
             throw DatasetError("no dataset index at \(path): build one with `prep build`, or pass the dataset's folder")
         }
         database = try SQLiteDatabase(path: path, readOnly: readOnly)
         if readOnly {
-            try checkVersion(path: path)
+            try checkVersion(path: path, acceptingVersion1: true)
             return
         }
         try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
         // The schema and its version in one transaction: a kill during creation leaves either a
         // complete empty index or none (`isInitialized` false).
         try database.transaction {
+            if try hasMetaTable(), try meta("schema_version") == "1" {
+                try database.execute("ALTER TABLE samples ADD COLUMN dhash TEXT")
+                try setMeta("schema_version", String(IndexSchema.version))
+            }
             try database.execute(IndexSchema.statements)
             if try meta("schema_version") == nil {
                 try setMeta("schema_version", String(IndexSchema.version))
@@ -42,9 +48,16 @@ public final class DatasetIndex {
         return (try? database.scalar("SELECT value FROM meta WHERE name = 'schema_version'")) != nil
     }
 
-    private func checkVersion(path: String) throws {
+    private func hasMetaTable() throws -> Bool {
+        try database.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")?.int == 1
+    }
+
+    /// The index's schema version (1 only for a read-only open of an index not yet upgraded).
+    public var schemaVersion: Int { (try? meta("schema_version")).flatMap { $0.flatMap { Int($0) } } ?? 0 }
+
+    private func checkVersion(path: String, acceptingVersion1: Bool = false) throws {
         let found = try meta("schema_version")
-        guard found == String(IndexSchema.version) else {
+        guard found == String(IndexSchema.version) || (acceptingVersion1 && found == "1") else {
             throw DatasetError(
                 "\(path) has index schema version \(found ?? "none"); this prep reads version \(IndexSchema.version): rebuild the dataset with `prep build --force`")
         }

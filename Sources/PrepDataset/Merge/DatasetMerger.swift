@@ -83,6 +83,10 @@ public struct DatasetMerger {
         init(directory: String) throws {
             let index = try DatasetIndex(path: directory + "/" + DatasetIndex.fileName, readOnly: true)
             defer { index.close() }
+            guard index.schemaVersion == IndexSchema.version else {
+                throw DatasetError("\(directory) has index schema version \(index.schemaVersion): run its `prep build` command "
+                    + "once more (it upgrades the index in place and does nothing else) before merging")
+            }
             guard try index.lastRunStatus() == "complete" else {
                 throw DatasetError("\(directory) is not a complete build: finish it with the same `prep build` command first")
             }

@@ -1,6 +1,7 @@
 // Canvas: an RGB picture to draw charts on: filled rectangles, lines (Bresenham), dashed
-// vertical lines, pasted pictures and `TinyFont` text. Everything outside the picture is clipped.
+// vertical lines, pasted pictures and `BitmapFont` text. Everything outside the picture is clipped.
 // reference: Bresenham, "Algorithm for computer control of a digital plotter" (1965)
+import PrepDataset
 import PrepImage
 
 public struct RGB: Sendable, Equatable {
@@ -73,22 +74,14 @@ public struct Canvas {
         }
     }
 
-    /// Text with its top-left corner at (x, y), each font pixel `scale` x `scale`.
-    public mutating func text(_ string: String, x: Int, y: Int, _ color: RGB = .black, scale: Int = 2) {
-        var cursor = x
-        for character in string {
-            let rows = TinyFont.glyph(character)
-            for (row, bits) in rows.enumerated() {
-                for column in 0..<TinyFont.width where bits & (1 << (TinyFont.width - 1 - column)) != 0 {
-                    fill(x: cursor + column * scale, y: y + row * scale, width: scale, height: scale, color)
-                }
-            }
-            cursor += (TinyFont.width + 1) * scale
-        }
+    /// Text (PrepDataset's 5x7 `BitmapFont`) with its top-left corner at (x, y), each font pixel
+    /// `scale` x `scale`.
+    public mutating func text(_ string: String, x: Int, y: Int, _ color: RGB = .black, scale: Int = 1) {
+        BitmapFont.draw(string, into: &image, x: x, y: y, scale: scale, color: [color.r, color.g, color.b])
     }
 
     /// The width in pixels of `string` drawn by `text` at `scale`.
-    public static func textWidth(_ string: String, scale: Int = 2) -> Int {
-        string.count * (TinyFont.width + 1) * scale
+    public static func textWidth(_ string: String, scale: Int = 1) -> Int {
+        string.count * BitmapFont.advance(scale: scale)
     }
 }
