@@ -92,3 +92,13 @@ struct ContactSheetTests {
         #expect((0..<7).allSatisfy { image.pixels[$0 * 12 + 2] == 255 && image.pixels[$0 * 12 + 1] == 0 })
     }
 }
+
+/// Text partly or wholly outside the image is clipped, never a crash.
+@Test func bitmapFontTextOutsideTheImageIsClipped() {
+    var image = Image(width: 20, height: 10, channels: 3)
+    BitmapFont.draw("ABC", into: &image, x: 15, y: 6, scale: 2, color: [255, 255, 255])
+    BitmapFont.draw("far away", into: &image, x: 40, y: 30, scale: 1, color: [255, 255, 255])
+    BitmapFont.draw("left", into: &image, x: -50, y: -20, scale: 1, color: [255, 255, 255])
+    #expect(image.pixels.contains(255))
+    #expect(image.width == 20 && image.height == 10)
+}

@@ -35,8 +35,11 @@ public enum BitmapFont {
     public static func lineHeight(scale: Int) -> Int { (glyphHeight + 2) * scale }
 
     private static func fill(_ image: inout Image, x: Int, y: Int, size: Int, color: [UInt8]) {
-        for py in max(0, y)..<min(image.height, y + size) {
-            for px in max(0, x)..<min(image.width, x + size) {
+        let (left, right) = (max(0, x), min(image.width, x + size))
+        let (top, bottom) = (max(0, y), min(image.height, y + size))
+        guard left < right, top < bottom else { return }
+        for py in top..<bottom {
+            for px in left..<right {
                 let start = (py * image.width + px) * image.channels
                 for c in 0..<image.channels { image.pixels[start + c] = color[min(c, color.count - 1)] }
             }
