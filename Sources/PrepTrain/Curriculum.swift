@@ -14,7 +14,7 @@
 //   connections = "middle"        # middle | all
 //   base_decoder = false          # also train the U-Net's decoder
 //   learning_rate_scale = 1.0     # times the run's --learning-rate
-//   until_metric = 0.12           # ends at the first evaluation with the control metric >= this
+//   until_metric = 0.2            # ends at the first evaluation with the control metric >= this
 //   until_step = 2000             # ... or when the run reaches this step, whichever comes first
 //   [phase.2]
 //   ...                           # the last phase runs until --steps
@@ -61,9 +61,9 @@ public struct Curriculum: Codable, Sendable, Equatable {
     /// The base locked, every connection, throughout.
     public static let standard = Curriculum(name: "default", phases: [CurriculumPhase(name: "locked-base")])
 
-    /// Middle block only until the metric reaches 0.12 (about twice an unconditioned model's on fill50k; or step 1500), then every connection.
+    /// Middle block only until the metric reaches 0.2 (about twice an unconditioned model's on fill50k; or step 1500), then every connection.
     public static let small = Curriculum(name: "small", phases: [
-        CurriculumPhase(name: "middle-only", connections: .middleOnly, untilMetric: 0.12, untilStep: 1500),
+        CurriculumPhase(name: "middle-only", connections: .middleOnly, untilMetric: 0.2, untilStep: 1500),
         CurriculumPhase(name: "all-connections"),
     ])
 
