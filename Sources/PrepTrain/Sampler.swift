@@ -13,8 +13,8 @@
 // ControlNet sees each pass's context). Guess mode: scales strength * 0.825^(K-1-i) for the K
 // outputs (i = 0 the shallowest, the middle block's gets strength), the ControlNet sees the empty
 // caption, and its outputs go to the conditional pass only.
-// Each seed is sampled alone (batch 1) from SeededRandom(seed) normals, so a seed's image does not
-// depend on the other seeds.
+// Each seed is sampled on its own from SeededRandom(seed) normals (its conditional and unconditional
+// passes in one batch of two), so a seed's image does not depend on the other seeds.
 import Foundation
 import PrepImage
 import PrepNN
@@ -151,44 +151,31 @@ public final class Sampler {
 
     /// One sample's latent [1, latent, R/4, R/4] after `steps` DDIM steps. `guidance` nil or 1:
     /// the conditional pass alone. `condition`: [3, R, R] planes in [0, 1] (control checkpoints).
+    /// Without guess mode this is `sampleBatch` of one prompt.
     public func sample(prompt: String, condition: [Float]?, seed: UInt64, steps: Int, guidance: Float?,
                        strength: Float = 1, guessMode: Bool = false) -> [Float] {
+        guard guessMode, let controlNet, let condition else {
+            return sampleBatch(prompts: [prompt], conditions: condition.map { [$0] }, seeds: [seed], steps: steps,
+                               guidance: guidance, strength: strength)[0]
+        }
+        // Guess mode: the ControlNet sees the empty caption; its outputs go to the conditional pass only.
         let R = resolution, h = R / 4
         let shape = [1, config.latentChannels, h, h]
         let useGuidance = guidance.map { $0 != 1 } ?? false
         let conditional = context(prompt)
-        let unconditional = (useGuidance || guessMode) ? context("") : nil
-        var hint: Tensor?
-        if let controlNet, let condition {
-            hint = Tensor(shape: [1, 3, R, R], values: condition)
-            controlNet.controlScales = controlScales(strength: strength, guessMode: guessMode)
-        }
+        let unconditional = context("")
+        let hint = Tensor(shape: [1, 3, R, R], values: condition)
+        controlNet.controlScales = controlScales(strength: strength, guessMode: true)
         let ts = Self.timesteps(steps: steps, trainingSteps: schedule.trainingSteps)
         var x = initialNoise(seed: seed)
         for i in (0..<steps).reversed() {
             let t = ts[i]
             let input = Tensor(shape: shape, values: x)
-            // The ControlNet's outputs for a pass's context (owned by the ControlNet until its next forward).
-            func control(_ context: Tensor) -> [Tensor]? {
-                guard let controlNet, let hint else { return nil }
-                return controlNet.forward(input, timesteps: [t], context: context, condition: hint)
-            }
-            func epsilon(_ context: Tensor, _ control: [Tensor]?) -> [Float] {
-                unet.forward(input, timesteps: [t], context: context, control: control).values
-            }
-            var eps: [Float]
-            if guessMode, let unconditional {
-                eps = epsilon(conditional, control(unconditional))
-                if useGuidance, let g = guidance {
-                    let uncond = epsilon(unconditional, nil)
-                    for k in eps.indices { eps[k] = uncond[k] + g * (eps[k] - uncond[k]) }
-                }
-            } else {
-                eps = epsilon(conditional, control(conditional))
-                if useGuidance, let g = guidance, let unconditional {
-                    let uncond = epsilon(unconditional, control(unconditional))
-                    for k in eps.indices { eps[k] = uncond[k] + g * (eps[k] - uncond[k]) }
-                }
+            let control = controlNet.forward(input, timesteps: [t], context: unconditional, condition: hint)
+            var eps = unet.forward(input, timesteps: [t], context: conditional, control: control).values
+            if useGuidance, let g = guidance {
+                let uncond = unet.forward(input, timesteps: [t], context: unconditional, control: nil).values
+                for k in eps.indices { eps[k] = uncond[k] + g * (eps[k] - uncond[k]) }
             }
             let alphaPrevious = i > 0 ? schedule.alphasCumulative[ts[i - 1]] : schedule.alphasCumulative[0]
             Self.ddimStep(&x, epsilon: eps, alpha: schedule.alphasCumulative[t], alphaPrevious: alphaPrevious, clipping: true)
@@ -196,9 +183,10 @@ public final class Sampler {
         return x
     }
 
-    /// Several samples at once (the trainer's evaluations): prompt i, condition i and seed i give
-    /// sample i, from the same initial noise as `sample`; every DDIM step runs one batch of the
-    /// conditional passes and, with guidance, the unconditional ones after them. No guess mode.
+    /// Several samples at once (`sample` of one prompt, the trainer's evaluations): prompt i,
+    /// condition i and seed i give sample i, from SeededRandom(seed i)'s noise; every DDIM step runs
+    /// one batch of the conditional passes and, with guidance, the unconditional ones after them.
+    /// No guess mode.
     public func sampleBatch(prompts: [String], conditions: [[Float]]?, seeds: [UInt64], steps: Int,
                             guidance: Float?, strength: Float = 1) -> [[Float]] {
         let N = prompts.count
