@@ -46,28 +46,11 @@ struct RecordBuilder: Sendable {
             throw RecordFailure("empty caption: the row's '\(options.columns.caption)' column is empty")
         }
 
-        let bytes = try readInput(imagePath, what: "image")
-        record.sample.sourceSHA256 = SHA256.hexHash(bytes)
-        // A JPEG at least twice the target is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT
-        // scaling), never below the target's short side. Only with a square crop: with `--crop
-        // none` the rounding to multiples of 64 can need more pixels along the long side.
-        let decode = DecodeOptions(maxPixels: options.maxPixels, minimumShortSide: options.crop == .center ? options.resolution : nil)
-        let decoded: Image
-        let original: (width: Int, height: Int)
-        do {
-            decoded = try ImageDecoder.decode(bytes, options: decode)
-            original = try ImageDecoder.size(of: bytes)
-        } catch let error as ImageError {
-            throw RecordFailure(Self.reason(for: error, path: imagePath, what: "image"))
-        }
+        let loaded = try loadImage(imagePath, sourceSHA256: &record.sample.sourceSHA256)
+        let image = loaded.image, original = loaded.original, geometry = loaded.geometry
         record.sample.originalWidth = original.width
         record.sample.originalHeight = original.height
-        if options.dedup == .near { record.sample.dhash = PerceptualHash.hex(PerceptualHash.dHash(decoded)) }
-
-        let geometry = ResizeGeometry(
-            sourceWidth: decoded.width, sourceHeight: decoded.height,
-            resolution: options.resolution, crop: options.crop)
-        let image = Resizer.resize(decoded, to: geometry)
+        record.sample.dhash = loaded.dhash
         record.sample.width = image.width
         record.sample.height = image.height
 
@@ -155,8 +138,8 @@ struct RecordBuilder: Sendable {
                 "resolution": options.resolution,
                 "crop": options.crop.rawValue,
                 "filter": geometry.isEnlarging ? "lanczos4" : "area",
-                "decoded_width": decoded.width,
-                "decoded_height": decoded.height,
+                "decoded_width": geometry.sourceWidth,
+                "decoded_height": geometry.sourceHeight,
                 "scaled_width": geometry.scaledWidth,
                 "scaled_height": geometry.scaledHeight,
                 "crop_x": geometry.cropX,
@@ -171,6 +154,36 @@ struct RecordBuilder: Sendable {
             ("txt", Array(caption.utf8)),
             ("json", try Self.json(metadata)),
         ] + conditions
+    }
+
+    /// The source image read, hashed, decoded and resized to the training geometry. Only the
+    /// resized image leaves this function: the file's bytes and the decoded picture (up to
+    /// width * height * 3 bytes of a large source) are released before any stage runs, so a
+    /// record's peak memory is the larger of decoding and conditioning, not their sum. The
+    /// file's SHA-256 is set before decoding, so a record that fails to decode still has it.
+    private func loadImage(_ imagePath: String, sourceSHA256: inout String?) throws -> (
+        image: Image, original: (width: Int, height: Int), geometry: ResizeGeometry, dhash: String?
+    ) {
+        let bytes = try readInput(imagePath, what: "image")
+        sourceSHA256 = SHA256.hexHash(bytes)
+        // A JPEG at least twice the target is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT
+        // scaling), never below the target's short side. Only with a square crop: with `--crop
+        // none` the rounding to multiples of 64 can need more pixels along the long side.
+        let decode = DecodeOptions(maxPixels: options.maxPixels, minimumShortSide: options.crop == .center ? options.resolution : nil)
+        let decoded: Image
+        let original: (width: Int, height: Int)
+        do {
+            decoded = try ImageDecoder.decode(bytes, options: decode)
+            original = try ImageDecoder.size(of: bytes)
+        } catch let error as ImageError {
+            throw RecordFailure(Self.reason(for: error, path: imagePath, what: "image"))
+        }
+        let dhash = options.dedup == .near ? PerceptualHash.hex(PerceptualHash.dHash(decoded)) : nil
+        // The geometry's source size is the decoded size (reduced by DCT scaling or not).
+        let geometry = ResizeGeometry(
+            sourceWidth: decoded.width, sourceHeight: decoded.height,
+            resolution: options.resolution, crop: options.crop)
+        return (Resizer.resize(decoded, to: geometry), original, geometry, dhash)
     }
 
     /// Reads an input file named in the source, relative to the source's folder.
