@@ -32,6 +32,8 @@ let package = Package(
         // SHA-256 through OpenSSL's libcrypto (the processor's SHA extensions where it has them).
         .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // glibc's malloc thresholds (mallopt), for builds that reuse the same working set per record.
+        .target(name: "CMalloc"),
 
         // Images and codecs: decode, encode, EXIF orientation, resize.
         .target(name: "PrepImage", dependencies: ["CPNG", "CJPEG", "CDeflate"], swiftSettings: swiftSettings),
@@ -40,7 +42,7 @@ let package = Package(
         // Pipeline and index: sources, records, tar shards, SQLite index, build, stats, verify.
         .target(
             name: "PrepDataset",
-            dependencies: ["PrepImage", "PrepStages", "CSQLite", "CCrypto"],
+            dependencies: ["PrepImage", "PrepStages", "CSQLite", "CCrypto", "CMalloc"],
             swiftSettings: swiftSettings
         ),
         // Neural network: tensors, layers with forward and backward, the U-Net, text encoder and

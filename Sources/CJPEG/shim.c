@@ -244,6 +244,126 @@ int cjpeg_decode_into(const uint8_t *data, size_t size, uint64_t max_pixels, int
     return decode(data, size, &request, header, message, message_capacity);
 }
 
+// ---- decoding row by row ----
+
+struct cjpeg_stream {
+    struct jpeg_decompress_struct cinfo;
+    error_manager errors;
+    int live;          // 1 while cinfo holds a decoder
+    size_t row_bytes;  // output_width * output_components
+};
+
+// Ends a stream after an error: the decoder is destroyed, later calls fail.
+static int stream_failed(cjpeg_stream *stream) {
+    if (stream->live) jpeg_destroy_decompress(&stream->cinfo);
+    stream->live = 0;
+    return stream->errors.status == CJPEG_OK ? CJPEG_ERR_CORRUPT : stream->errors.status;
+}
+
+int cjpeg_stream_open(const uint8_t *data, size_t size, uint64_t max_pixels, int scale_denom,
+                      cjpeg_stream **out, cjpeg_header *header, cjpeg_image *image,
+                      char *message, size_t message_capacity) {
+    *out = NULL;
+    memset(header, 0, sizeof *header);
+    memset(image, 0, sizeof *image);
+    cjpeg_stream *stream = (cjpeg_stream *)calloc(1, sizeof *stream);
+    if (stream == NULL) return CJPEG_ERR_NO_MEMORY;
+    install_error_manager(&stream->errors, message, message_capacity);
+    stream->cinfo.err = &stream->errors.base;
+    if (setjmp(stream->errors.jump)) {
+        int status = stream_failed(stream);
+        free(stream);
+        return status;
+    }
+    jpeg_create_decompress(&stream->cinfo);
+    stream->live = 1;
+    jpeg_mem_src(&stream->cinfo, data, (unsigned long)size);
+    (void)jpeg_read_header(&stream->cinfo, TRUE);
+    header->width = stream->cinfo.image_width;
+    header->height = stream->cinfo.image_height;
+    header->components = stream->cinfo.num_components;
+    header->color_space = stream->cinfo.jpeg_color_space;
+    header->progressive = stream->cinfo.progressive_mode ? 1 : 0;
+    header->saw_adobe_marker = stream->cinfo.saw_Adobe_marker ? 1 : 0;
+    if ((uint64_t)header->width * (uint64_t)header->height > max_pixels) {
+        jpeg_destroy_decompress(&stream->cinfo);
+        free(stream);
+        return CJPEG_ERR_TOO_LARGE;
+    }
+    choose_output_color_space(&stream->cinfo);
+    stream->cinfo.scale_num = 1;
+    stream->cinfo.scale_denom =
+        (unsigned int)(scale_denom == 2 || scale_denom == 4 || scale_denom == 8 ? scale_denom : 1);
+    jpeg_start_decompress(&stream->cinfo);
+    stream->row_bytes = (size_t)stream->cinfo.output_width * (size_t)stream->cinfo.output_components;
+    image->width = stream->cinfo.output_width;
+    image->height = stream->cinfo.output_height;
+    image->channels = stream->cinfo.output_components;
+    *out = stream;
+    return CJPEG_OK;
+}
+
+int cjpeg_stream_read(cjpeg_stream *stream, uint8_t *rows, uint32_t count,
+                      char *message, size_t message_capacity) {
+    if (stream == NULL || !stream->live) return CJPEG_ERR_CORRUPT;
+    stream->errors.message = message;
+    stream->errors.capacity = message_capacity;
+    if (setjmp(stream->errors.jump)) return stream_failed(stream);
+    if ((uint64_t)stream->cinfo.output_scanline + count > stream->cinfo.output_height) {
+        copy_message(message, message_capacity, "read past the last scanline");
+        stream->errors.status = CJPEG_ERR_CORRUPT;
+        return stream_failed(stream);
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        JSAMPROW row = rows + (size_t)i * stream->row_bytes;
+        if (jpeg_read_scanlines(&stream->cinfo, &row, 1) != 1) {
+            ERREXIT(&stream->cinfo, JERR_INPUT_EOF);  // memory sources never suspend
+        }
+    }
+    return CJPEG_OK;
+}
+
+int cjpeg_stream_finish(cjpeg_stream *stream, char *message, size_t message_capacity) {
+    if (stream == NULL) return CJPEG_ERR_CORRUPT;
+    if (!stream->live) {
+        free(stream);
+        return CJPEG_ERR_CORRUPT;
+    }
+    stream->errors.message = message;
+    stream->errors.capacity = message_capacity;
+    uint8_t *volatile scratch = NULL;
+    if (setjmp(stream->errors.jump)) {
+        int status = stream_failed(stream);
+        free(scratch);
+        free(stream);
+        return status;
+    }
+    if (stream->cinfo.output_scanline < stream->cinfo.output_height) {
+        scratch = (uint8_t *)malloc(stream->row_bytes ? stream->row_bytes : 1);
+        if (scratch == NULL) {
+            stream->errors.status = CJPEG_ERR_NO_MEMORY;
+            int status = stream_failed(stream);
+            free(stream);
+            return status;
+        }
+        while (stream->cinfo.output_scanline < stream->cinfo.output_height) {
+            JSAMPROW row = scratch;
+            if (jpeg_read_scanlines(&stream->cinfo, &row, 1) != 1) ERREXIT(&stream->cinfo, JERR_INPUT_EOF);
+        }
+    }
+    jpeg_finish_decompress(&stream->cinfo);
+    jpeg_destroy_decompress(&stream->cinfo);
+    free(scratch);
+    free(stream);
+    return CJPEG_OK;
+}
+
+void cjpeg_stream_close(cjpeg_stream *stream) {
+    if (stream == NULL) return;
+    if (stream->live) jpeg_destroy_decompress(&stream->cinfo);
+    free(stream);
+}
+
 int cjpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
                  int quality, uint8_t **out, size_t *out_size,
                  char *message, size_t message_capacity) {

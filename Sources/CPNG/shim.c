@@ -210,6 +210,110 @@ int cpng_decode_into(const uint8_t *data, size_t size, uint64_t max_pixels, int 
     return CPNG_OK;
 }
 
+// ---- decoding row by row ----
+
+struct cpng_stream {
+    png_structp png;
+    png_infop info;
+    memory_reader reader;
+    error_sink sink;
+    size_t row_bytes;
+    uint32_t height;
+    uint32_t rows_read;
+};
+
+static int stream_failed(cpng_stream *stream) {
+    if (stream->png) png_destroy_read_struct(&stream->png, &stream->info, NULL);
+    stream->png = NULL;
+    stream->info = NULL;
+    return CPNG_ERR_CORRUPT;
+}
+
+int cpng_stream_open(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
+                     cpng_stream **out, cpng_header *header, cpng_plan *plan,
+                     char *message, size_t message_capacity) {
+    *out = NULL;
+    memset(plan, 0, sizeof *plan);
+    memset(header, 0, sizeof *header);
+    copy_message(message, message_capacity, "");
+    cpng_stream *stream = (cpng_stream *)calloc(1, sizeof *stream);
+    if (stream == NULL) return CPNG_ERR_NO_MEMORY;
+    stream->sink.message = message;
+    stream->sink.capacity = message_capacity;
+    stream->reader.data = data;
+    stream->reader.size = size;
+    int status = open_reader(data, size, &stream->sink, &stream->reader, &stream->png, &stream->info,
+                             message, message_capacity);
+    if (status != CPNG_OK) {
+        free(stream);
+        return status;
+    }
+    *out = stream;  // from here on the caller closes it
+    if (setjmp(png_jmpbuf(stream->png))) return stream_failed(stream);
+    status = prepare_decode(stream->png, stream->info, max_pixels, keep_16, header, plan);
+    if (status != CPNG_OK) {
+        stream_failed(stream);
+        return status;
+    }
+    if (header->interlaced) {
+        copy_message(message, message_capacity, "interlaced");
+        return stream_failed(stream);
+    }
+    stream->row_bytes = plan->row_bytes;
+    stream->height = plan->height;
+    return CPNG_OK;
+}
+
+int cpng_stream_read(cpng_stream *stream, void *rows, uint32_t count, char *message, size_t message_capacity) {
+    if (stream == NULL || stream->png == NULL) return CPNG_ERR_CORRUPT;
+    stream->sink.message = message;
+    stream->sink.capacity = message_capacity;
+    copy_message(message, message_capacity, "");
+    if ((uint64_t)stream->rows_read + count > stream->height) {
+        copy_message(message, message_capacity, "read past the last row");
+        return stream_failed(stream);
+    }
+    if (setjmp(png_jmpbuf(stream->png))) return stream_failed(stream);
+    for (uint32_t i = 0; i < count; i++) {
+        png_read_row(stream->png, (png_bytep)rows + (size_t)i * stream->row_bytes, NULL);
+        stream->rows_read++;
+    }
+    return CPNG_OK;
+}
+
+int cpng_stream_finish(cpng_stream *stream, char *message, size_t message_capacity) {
+    if (stream == NULL || stream->png == NULL) return CPNG_ERR_CORRUPT;
+    stream->sink.message = message;
+    stream->sink.capacity = message_capacity;
+    copy_message(message, message_capacity, "");
+    png_bytep volatile scratch = NULL;
+    if (setjmp(png_jmpbuf(stream->png))) {
+        free(scratch);
+        return stream_failed(stream);
+    }
+    if (stream->rows_read < stream->height) {
+        scratch = (png_bytep)malloc(stream->row_bytes ? stream->row_bytes : 1);
+        if (scratch == NULL) {
+            stream_failed(stream);
+            return CPNG_ERR_NO_MEMORY;
+        }
+        while (stream->rows_read < stream->height) {
+            png_read_row(stream->png, scratch, NULL);
+            stream->rows_read++;
+        }
+    }
+    png_read_end(stream->png, NULL);
+    free(scratch);
+    stream_failed(stream);  // releases libpng's structs
+    return CPNG_OK;
+}
+
+void cpng_stream_close(cpng_stream *stream) {
+    if (stream == NULL) return;
+    if (stream->png) png_destroy_read_struct(&stream->png, &stream->info, NULL);
+    free(stream);
+}
+
 // ---- writing to memory ----
 
 typedef struct {

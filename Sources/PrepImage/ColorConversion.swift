@@ -5,45 +5,55 @@ enum ColorConversion {
     /// or inverted CMYK (`invertedCMYK`, 4 channels) to 8-bit RGB.
     static func rgb8(from samples: [UInt8], pixelCount: Int, channels: Int, invertedCMYK: Bool = false) -> [UInt8] {
         if channels == 3 { return samples }
-        var out = [UInt8](repeating: 0, count: pixelCount * 3)
-        samples.withUnsafeBufferPointer { input in
-            out.withUnsafeMutableBufferPointer { output in
-                switch channels {
-                case 1:
-                    for i in 0..<pixelCount {
-                        let v = input[i]
-                        output[3 * i] = v; output[3 * i + 1] = v; output[3 * i + 2] = v
-                    }
-                case 2:
-                    for i in 0..<pixelCount {
-                        let v = AlphaCompositing.overWhite(input[2 * i], alpha: input[2 * i + 1])
-                        output[3 * i] = v; output[3 * i + 1] = v; output[3 * i + 2] = v
-                    }
-                case 4 where invertedCMYK:
-                    // Adobe (Photoshop) CMYK JPEGs store every ink inverted: 255 = no ink.
-                    // With inverted values C', M', Y', K':  R = C' * K' / 255, G = M' * K' / 255,
-                    // B = Y' * K' / 255, rounded half up — the multiplicative conversion
-                    // Pillow also uses (its R = (255 - K) - (C * (255 - K)) / 255 is the same
-                    // product written in non-inverted ink values). No ICC profile is applied.
-                    for i in 0..<pixelCount {
-                        let k = Int(input[4 * i + 3])
-                        output[3 * i] = UInt8((Int(input[4 * i]) * k + 127) / 255)
-                        output[3 * i + 1] = UInt8((Int(input[4 * i + 1]) * k + 127) / 255)
-                        output[3 * i + 2] = UInt8((Int(input[4 * i + 2]) * k + 127) / 255)
-                    }
-                case 4:
-                    for i in 0..<pixelCount {
-                        let a = input[4 * i + 3]
-                        output[3 * i] = AlphaCompositing.overWhite(input[4 * i], alpha: a)
-                        output[3 * i + 1] = AlphaCompositing.overWhite(input[4 * i + 1], alpha: a)
-                        output[3 * i + 2] = AlphaCompositing.overWhite(input[4 * i + 2], alpha: a)
-                    }
-                default:
-                    preconditionFailure("no 8-bit layout with \(channels) channels")
-                }
+        if pixelCount == 0 { return [] }
+        return [UInt8](unsafeUninitializedCapacity: pixelCount * 3) { output, initialized in
+            samples.withUnsafeBufferPointer { input in
+                rgb8(from: input.baseAddress!, into: output.baseAddress!, pixelCount: pixelCount, channels: channels,
+                     invertedCMYK: invertedCMYK)
             }
+            initialized = pixelCount * 3
         }
-        return out
+    }
+
+    /// `rgb8` on raw memory: `pixelCount` pixels of `channels` samples at `input` to RGB at
+    /// `output` (a row at a time when decoding streams, see `StreamingResize`).
+    static func rgb8(from input: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<UInt8>, pixelCount: Int,
+                     channels: Int, invertedCMYK: Bool = false) {
+        switch channels {
+        case 1:
+            for i in 0..<pixelCount {
+                let v = input[i]
+                output[3 * i] = v; output[3 * i + 1] = v; output[3 * i + 2] = v
+            }
+        case 2:
+            for i in 0..<pixelCount {
+                let v = AlphaCompositing.overWhite(input[2 * i], alpha: input[2 * i + 1])
+                output[3 * i] = v; output[3 * i + 1] = v; output[3 * i + 2] = v
+            }
+        case 3:
+            output.update(from: input, count: pixelCount * 3)
+        case 4 where invertedCMYK:
+            // Adobe (Photoshop) CMYK JPEGs store every ink inverted: 255 = no ink.
+            // With inverted values C', M', Y', K':  R = C' * K' / 255, G = M' * K' / 255,
+            // B = Y' * K' / 255, rounded half up — the multiplicative conversion
+            // Pillow also uses (its R = (255 - K) - (C * (255 - K)) / 255 is the same
+            // product written in non-inverted ink values). No ICC profile is applied.
+            for i in 0..<pixelCount {
+                let k = Int(input[4 * i + 3])
+                output[3 * i] = UInt8((Int(input[4 * i]) * k + 127) / 255)
+                output[3 * i + 1] = UInt8((Int(input[4 * i + 1]) * k + 127) / 255)
+                output[3 * i + 2] = UInt8((Int(input[4 * i + 2]) * k + 127) / 255)
+            }
+        case 4:
+            for i in 0..<pixelCount {
+                let a = input[4 * i + 3]
+                output[3 * i] = AlphaCompositing.overWhite(input[4 * i], alpha: a)
+                output[3 * i + 1] = AlphaCompositing.overWhite(input[4 * i + 1], alpha: a)
+                output[3 * i + 2] = AlphaCompositing.overWhite(input[4 * i + 2], alpha: a)
+            }
+        default:
+            preconditionFailure("no 8-bit layout with \(channels) channels")
+        }
     }
 
     /// 16-bit gray from 16-bit samples of 1...4 channels. Alpha is ignored (a depth map has

@@ -144,14 +144,14 @@ public enum JPEGCodec {
     }
 
     /// Parses and frees the EXIF copy the shim made; missing or bad EXIF means `.normal`.
-    private static func takeOrientation(_ header: inout cjpeg_header) -> ExifOrientation {
+    static func takeOrientation(_ header: inout cjpeg_header) -> ExifOrientation {
         guard let exif = header.exif else { return .normal }
         defer { cjpeg_free(exif); header.exif = nil; header.exif_size = 0 }
         let tiff = Array(UnsafeBufferPointer(start: exif, count: header.exif_size))
         return ExifOrientation.parse(tiff: tiff) ?? .normal
     }
 
-    private static func check(_ status: Int32, message: String, header: cjpeg_header, limit: Int) throws {
+    static func check(_ status: Int32, message: String, header: cjpeg_header, limit: Int) throws {
         switch Int(status) {
         case CJPEG_OK: return
         case CJPEG_ERR_TOO_LARGE:

@@ -144,7 +144,7 @@ public enum PNGCodec {
         return DecodedSamples(width: width, height: height, channels: channels, samples: samples)
     }
 
-    private static func check(_ status: Int32, message: String, header: cpng_header, limit: Int) throws {
+    static func check(_ status: Int32, message: String, header: cpng_header, limit: Int) throws {
         switch Int(status) {
         case CPNG_OK: return
         case CPNG_ERR_TOO_LARGE:

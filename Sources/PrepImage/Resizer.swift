@@ -35,13 +35,27 @@ public enum Resizer {
     static func resample<Sample: FixedWidthInteger & UnsignedInteger>(
         _ source: UnsafeBufferPointer<Sample>, channels: Int, geometry: ResizeGeometry, maximum: Float
     ) -> [Sample] {
+        let sourceRowLength = geometry.sourceWidth * channels
+        precondition(source.count >= geometry.sourceHeight * sourceRowLength, "source smaller than its geometry")
+        return resample(channels: channels, geometry: geometry, maximum: maximum) { row in
+            UnsafePointer(source.baseAddress! + row * sourceRowLength)
+        }
+    }
+
+    /// The resize with source rows from `sourceRow(r)`, a pointer to row r's
+    /// `sourceWidth * channels` samples, valid until the next call. Rows are asked for in
+    /// increasing order, each at most once, and only those the output needs (so a decoder can
+    /// hand them out as it makes them; see `StreamingResize`).
+    static func resample<Sample: FixedWidthInteger & UnsignedInteger>(
+        channels: Int, geometry: ResizeGeometry, maximum: Float,
+        sourceRow: (Int) throws -> UnsafePointer<Sample>
+    ) rethrows -> [Sample] {
         let filter = geometry.filter
         let columns = ResampleAxis(filter: filter, sourceSize: geometry.sourceWidth, scaledSize: geometry.scaledWidth,
                                    offset: geometry.cropX, count: geometry.outputWidth)
         let rows = ResampleAxis(filter: filter, sourceSize: geometry.sourceHeight, scaledSize: geometry.scaledHeight,
                                 offset: geometry.cropY, count: geometry.outputHeight)
         let outputRowLength = geometry.outputWidth * channels
-        let sourceRowLength = geometry.sourceWidth * channels
         let taps = rows.taps
 
         // Only source columns firstColumn..<firstColumn + spanWidth are read. Each needed source
@@ -61,14 +75,14 @@ public enum Resizer {
         var ringRow = [Int](repeating: -1, count: taps)
         var sums = [Float](repeating: 0, count: outputRowLength)
         let count = geometry.outputHeight * outputRowLength
-        let output = [Sample](unsafeUninitializedCapacity: count) { output, initialized in
-            converted.withUnsafeMutableBufferPointer { converted in
-            ring.withUnsafeMutableBufferPointer { ring in
-            sums.withUnsafeMutableBufferPointer { sums in
-            relativeStarts.withUnsafeBufferPointer { columnStarts in
-            columns.weights.withUnsafeBufferPointer { columnWeights in
-            rows.starts.withUnsafeBufferPointer { rowStarts in
-            rows.weights.withUnsafeBufferPointer { rowWeights in
+        let output = try [Sample](unsafeUninitializedCapacity: count) { output, initialized in
+            try converted.withUnsafeMutableBufferPointer { converted in
+            try ring.withUnsafeMutableBufferPointer { ring in
+            try sums.withUnsafeMutableBufferPointer { sums in
+            try relativeStarts.withUnsafeBufferPointer { columnStarts in
+            try columns.weights.withUnsafeBufferPointer { columnWeights in
+            try rows.starts.withUnsafeBufferPointer { rowStarts in
+            try rows.weights.withUnsafeBufferPointer { rowWeights in
                 let sums = sums.baseAddress!, ring = ring.baseAddress!, converted = converted.baseAddress!
                 for y in 0..<geometry.outputHeight {
                     for i in 0..<outputRowLength { sums[i] = 0 }
@@ -79,7 +93,7 @@ public enum Resizer {
                         let slot = row % taps
                         let line = ring + slot * outputRowLength
                         if ringRow[slot] != row {
-                            convert(source.baseAddress! + row * sourceRowLength + firstColumn * channels,
+                            convert(try sourceRow(row) + firstColumn * channels,
                                     channels: channels, into: converted, pixels: spanWidth)
                             resampleRow(converted, channels: channels, starts: columnStarts, weights: columnWeights,
                                         taps: columns.taps, into: line, count: geometry.outputWidth)

@@ -73,6 +73,22 @@ int cpng_decode_into(const uint8_t *data, size_t size, uint64_t max_pixels, int 
                      void *pixels, size_t capacity, cpng_header *header, cpng_plan *plan,
                      char *message, size_t message_capacity);
 
+// Row by row: the decode of cpng_decode_into (same transforms, same plan) handed out a few
+// rows at a time, so that the caller never holds the whole picture. Non-interlaced images only
+// (CPNG_ERR_CORRUPT with the message "interlaced" otherwise: decode those whole). `data` must
+// stay valid until cpng_stream_finish or cpng_stream_close. Any error destroys the decoder;
+// later calls then fail, and cpng_stream_close is still needed (and safe).
+typedef struct cpng_stream cpng_stream;
+int cpng_stream_open(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
+                     cpng_stream **stream, cpng_header *header, cpng_plan *plan,
+                     char *message, size_t message_capacity);
+// Reads the next `count` rows into `rows` (count * plan.row_bytes bytes).
+int cpng_stream_read(cpng_stream *stream, void *rows, uint32_t count, char *message, size_t message_capacity);
+// Reads and drops the rows not read yet, then the chunks after the image (CRCs, IEND), as
+// cpng_decode_into does. Does not release the stream: call cpng_stream_close.
+int cpng_stream_finish(cpng_stream *stream, char *message, size_t message_capacity);
+void cpng_stream_close(cpng_stream *stream);
+
 // Encodes gray (channels 1) or RGB (channels 3) at bit depth 8, or gray at bit depth 16
 // (samples as native uint16_t). compression_level 0...9. filters: a non-zero mask of
 // CPNG_FILTER_* (libpng picks per row among several), or CPNG_DEFAULT for libpng's default

@@ -49,6 +49,7 @@ public final class DatasetBuilder {
     public func run() throws -> BuildSummary {
         let clock = Date()
         try options.validate()
+        AllocatorTuning.forRecords(resolution: options.resolution)
         var options = self.options
         guard FileSystem.exists(options.source) else {
             throw DatasetError("source not found: \(options.source)")

@@ -173,6 +173,13 @@ struct RecordBuilder: Sendable {
         let decoded: Image
         let original: (width: Int, height: Int)
         do {
+            // Upright gray/RGB JPEGs are decoded and resized row by row (`StreamingResize`),
+            // unless the near-duplicate hash needs the whole decoded picture.
+            if options.dedup != .near,
+               let streamed = try StreamingResize.decodeResized(bytes, options: decode, resolution: options.resolution,
+                                                                crop: options.crop) {
+                return (streamed.image, try ImageDecoder.size(of: bytes), streamed.geometry, nil)
+            }
             decoded = try ImageDecoder.decode(bytes, options: decode)
             original = try ImageDecoder.size(of: bytes)
         } catch let error as ImageError {
@@ -208,6 +215,13 @@ struct RecordBuilder: Sendable {
         let bytes = try readInput(path, what: "depth map")
         let depth: DepthMap
         do {
+            // A gray PNG of the image's size is decoded and resized row by row (`StreamingResize`).
+            if let size = try? ImageDecoder.size(of: bytes), size == (imageWidth, imageHeight),
+               let streamed = try StreamingResize.decodeDepthResized(
+                   bytes, options: DecodeOptions(maxPixels: options.maxPixels),
+                   resolution: options.resolution, crop: options.crop) {
+                return streamed.depth
+            }
             depth = try ImageDecoder.decodeDepth(bytes, options: DecodeOptions(maxPixels: options.maxPixels))
         } catch let error as ImageError {
             throw RecordFailure(Self.reason(for: error, path: path, what: "depth map"))
