@@ -324,27 +324,19 @@ int cjpeg_stream_read(cjpeg_stream *stream, uint8_t *rows, uint32_t count,
 }
 
 int cjpeg_stream_finish(cjpeg_stream *stream, char *message, size_t message_capacity) {
-    if (stream == NULL) return CJPEG_ERR_CORRUPT;
-    if (!stream->live) {
-        free(stream);
-        return CJPEG_ERR_CORRUPT;
-    }
+    if (stream == NULL || !stream->live) return CJPEG_ERR_CORRUPT;
     stream->errors.message = message;
     stream->errors.capacity = message_capacity;
     uint8_t *volatile scratch = NULL;
     if (setjmp(stream->errors.jump)) {
-        int status = stream_failed(stream);
         free(scratch);
-        free(stream);
-        return status;
+        return stream_failed(stream);
     }
     if (stream->cinfo.output_scanline < stream->cinfo.output_height) {
         scratch = (uint8_t *)malloc(stream->row_bytes ? stream->row_bytes : 1);
         if (scratch == NULL) {
             stream->errors.status = CJPEG_ERR_NO_MEMORY;
-            int status = stream_failed(stream);
-            free(stream);
-            return status;
+            return stream_failed(stream);
         }
         while (stream->cinfo.output_scanline < stream->cinfo.output_height) {
             JSAMPROW row = scratch;
@@ -352,9 +344,9 @@ int cjpeg_stream_finish(cjpeg_stream *stream, char *message, size_t message_capa
         }
     }
     jpeg_finish_decompress(&stream->cinfo);
-    jpeg_destroy_decompress(&stream->cinfo);
     free(scratch);
-    free(stream);
+    jpeg_destroy_decompress(&stream->cinfo);
+    stream->live = 0;
     return CJPEG_OK;
 }
 

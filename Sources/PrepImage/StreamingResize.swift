@@ -204,10 +204,8 @@ public enum StreamingResize {
                 }
             }
         }
-        let finishing = stream
-        stream = nil  // cjpeg_stream_finish releases it, whatever it returns
         let (finishStatus, finishMessage) = CodecMessage.capture { message, capacity in
-            cjpeg_stream_finish(finishing, message, capacity)
+            cjpeg_stream_finish(stream, message, capacity)
         }
         try JPEGCodec.check(finishStatus, message: finishMessage, header: header, limit: maxPixels)
         return pixels

@@ -82,11 +82,9 @@ int cjpeg_decode_into(const uint8_t *data, size_t size, uint64_t max_pixels, int
 
 // Row by row: the same decode as cjpeg_decode_into, handed out a few scanlines at a time, so
 // that the caller never holds the whole picture (prep resizes rows as they arrive). `data`
-// must stay valid until cjpeg_stream_finish or cjpeg_stream_close. On success *stream is a
-// malloc'd decoder and image->width/height/channels say what the rows hold (image->pixels
-// stays NULL). Any error ends the stream: the failing call destroys the decoder (and sets
-// *stream / the stream's state so that later calls return CJPEG_ERR_CORRUPT); cjpeg_stream_close
-// is then still safe.
+// must stay valid until cjpeg_stream_close. On success *stream is a malloc'd decoder and
+// image->width/height/channels say what the rows hold (image->pixels stays NULL). Any error
+// destroys the decoder and later calls fail; cjpeg_stream_close is still needed (and safe).
 typedef struct cjpeg_stream cjpeg_stream;
 int cjpeg_stream_open(const uint8_t *data, size_t size, uint64_t max_pixels, int scale_denom,
                       cjpeg_stream **stream, cjpeg_header *header, cjpeg_image *image,
@@ -95,9 +93,9 @@ int cjpeg_stream_open(const uint8_t *data, size_t size, uint64_t max_pixels, int
 int cjpeg_stream_read(cjpeg_stream *stream, uint8_t *rows, uint32_t count,
                       char *message, size_t message_capacity);
 // Reads and drops the scanlines not read yet, then finishes (reads to EOI: a truncated tail is
-// CJPEG_ERR_CORRUPT, as in cjpeg_decode_into) and releases the decoder.
+// CJPEG_ERR_CORRUPT, as in cjpeg_decode_into). Call cjpeg_stream_close afterwards.
 int cjpeg_stream_finish(cjpeg_stream *stream, char *message, size_t message_capacity);
-// Releases the decoder without finishing (after an error, or to give up). NULL is fine.
+// Releases the stream, finished or not. NULL is fine.
 void cjpeg_stream_close(cjpeg_stream *stream);
 
 // Encodes gray (channels 1) or RGB (channels 3) 8-bit pixels, baseline, libjpeg's default
