@@ -46,9 +46,10 @@ public enum PNGCodec {
         let level = min(max(compressionLevel, 0), 9)
         return try image.pixels.withUnsafeBufferPointer { pixels in
             let isBinary = image.channels == 1 && PNGFilter.isBinary(pixels)
-            if let rowFilter = filter.rowFilter(isBinaryGray: isBinary) {
+            if let writer = filter.writerSettings(isBinaryGray: isBinary, level: level) {
                 return try PNGWriter.encode(UnsafeRawBufferPointer(pixels), width: image.width, height: image.height,
-                                            channels: image.channels, bitDepth: 8, level: level, filter: rowFilter)
+                                            channels: image.channels, bitDepth: 8, level: level, filter: writer.filter,
+                                            compression: writer.compression)
             }
             return try encodeWithLibpng(UnsafeRawBufferPointer(pixels), width: image.width, height: image.height,
                                         channels: image.channels, bitDepth: 8, compressionLevel: level,
@@ -61,9 +62,9 @@ public enum PNGCodec {
     public static func encode(_ depth: DepthMap, compressionLevel: Int = 6, filter: PNGFilter = .automatic) throws -> [UInt8] {
         let level = min(max(compressionLevel, 0), 9)
         return try depth.values.withUnsafeBytes { values in
-            if let rowFilter = filter.rowFilter(isBinaryGray: false) {
+            if let writer = filter.writerSettings(isBinaryGray: false, level: level) {
                 return try PNGWriter.encode(values, width: depth.width, height: depth.height, channels: 1, bitDepth: 16,
-                                            level: level, filter: rowFilter)
+                                            level: level, filter: writer.filter, compression: writer.compression)
             }
             return try encodeWithLibpng(values, width: depth.width, height: depth.height, channels: 1,
                                         bitDepth: 16, compressionLevel: level,

@@ -1,13 +1,15 @@
 import CDeflate
 
 /// A PNG encoder for prep's own members: 8-bit gray or RGB, or 16-bit gray; one row filter for
-/// every row (none, sub or up); the zlib stream made by libdeflate, in one IDAT chunk (or as
+/// every row (none, sub or up); the zlib stream made by libdeflate (or, for binary maps,
+/// `RunLengthDeflate`), in one IDAT chunk (or as
 /// many as the 2^31 - 1 byte chunk limit needs); no ancillary chunks. Every PNG reader opens the
 /// result; `PNGCodec`'s libpng encoder is its oracle in the tests (same pixels back).
 ///
 /// Why not libpng + zlib: on prep's 512x512 maps libdeflate compresses 2-3.5x faster than zlib's
 /// fastest settings (run-length at level 1) and, on the RGB normal maps and 16-bit depth maps,
-/// 3-10% smaller; binary edge maps come out 5-20% larger than with run-length deflate, a few kB.
+/// 3-10% smaller. Binary edge maps would come out 5-20% larger than with run-length deflate,
+/// hence `RunLengthDeflate` for them.
 /// reference: PNG specification (ISO/IEC 15948, W3C PNG 2nd edition), sections 5 (datastream),
 ///            9 (filtering, filter types 0-2), 11.2 (IHDR, IDAT, IEND); RFC 1950 (zlib stream).
 enum PNGWriter {
@@ -19,8 +21,15 @@ enum PNGWriter {
 
     /// `samples`: rows of `width * channels` samples of `bitDepth` bits (8: UInt8; 16: native
     /// UInt16), top to bottom. `level`: libdeflate's 0 (stored) ... 12; prep passes zlib's 0...9.
+    /// How the scanlines are compressed: libdeflate at `level`, or `RunLengthDeflate` (runs
+    /// only, for binary maps; `level` is then ignored).
+    enum Compression {
+        case libdeflate
+        case runLength
+    }
+
     static func encode(_ samples: UnsafeRawBufferPointer, width: Int, height: Int, channels: Int, bitDepth: Int,
-                       level: Int, filter: RowFilter) throws -> [UInt8] {
+                       level: Int, filter: RowFilter, compression: Compression = .libdeflate) throws -> [UInt8] {
         precondition((channels == 1 || channels == 3) && (bitDepth == 8 || (bitDepth == 16 && channels == 1)),
                      "PNGWriter writes 8-bit gray/RGB or 16-bit gray, not \(channels) channels of \(bitDepth) bits")
         guard width > 0, height > 0, width < 1 << 31, height < 1 << 31 else {
@@ -32,7 +41,9 @@ enum PNGWriter {
 
         let scanlines = filteredScanlines(samples, height: height, rowBytes: rowBytes, pixelBytes: pixelBytes,
                                           bigEndian16: bitDepth == 16, filter: filter)
-        let stream = try zlibCompress(scanlines, level: level)
+        let stream = compression == .runLength
+            ? scanlines.withUnsafeBytes { RunLengthDeflate.zlibCompress($0) }
+            : try zlibCompress(scanlines, level: level)
 
         var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         png.reserveCapacity(8 + 25 + stream.count + 12 * (1 + stream.count / maxChunkLength) + 12)
