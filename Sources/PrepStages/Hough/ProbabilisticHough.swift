@@ -59,12 +59,7 @@ public enum ProbabilisticHough {
             sines[n] = Float(sin(angle) * Double(inverseRho))
         }
 
-        var mask = edges.pixels.map { $0 != 0 ? UInt8(1) : 0 }
-        var points: [(x: Int32, y: Int32)] = []
-        points.reserveCapacity(mask.reduce(0) { $0 + Int($1) })
-        for y in 0..<height {
-            for x in 0..<width where mask[y * width + x] != 0 { points.append((Int32(x), Int32(y))) }
-        }
+        var (mask, points) = edgePoints(edges)
 
         let table = VoteTable(cosines: cosines, sines: sines, width: width, height: height)
         // A bin's count is at most the number of points in its strip (votes) and at least minus that
@@ -80,6 +75,42 @@ public enum ProbabilisticHough {
         return transform(Int32.self, mask: &mask, points: &points, table: table, width: width, height: height,
                          threshold: threshold, minLineLength: minLineLength, maxLineGap: maxLineGap,
                          cosines: cosines, sines: sines, order: &order)
+    }
+
+    /// Step 1: the mask (1 on edge pixels, else 0) and the edge pixels' coordinates in row-major
+    /// order. Edge maps are mostly zero, so the scan skips eight zero pixels at a time.
+    static func edgePoints(_ edges: Image) -> (mask: [UInt8], points: [(x: Int32, y: Int32)]) {
+        let width = edges.width, count = edges.width * edges.height
+        var pointCount = 0
+        let mask = [UInt8](unsafeUninitializedCapacity: count) { mask, initialized in
+            edges.pixels.withUnsafeBufferPointer { pixels in
+                for i in 0..<count {
+                    let isEdge: UInt8 = pixels[i] != 0 ? 1 : 0
+                    mask[i] = isEdge
+                    pointCount &+= Int(isEdge)
+                }
+            }
+            initialized = count
+        }
+        let points = [(x: Int32, y: Int32)](unsafeUninitializedCapacity: pointCount) { points, initialized in
+            var found = 0
+            mask.withUnsafeBytes { mask in
+                var i = 0
+                while i < count {
+                    if i + 8 <= count, mask.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0 {
+                        i += 8
+                        continue
+                    }
+                    if mask[i] != 0 {
+                        points[found] = (Int32(i % width), Int32(i / width))
+                        found += 1
+                    }
+                    i += 1
+                }
+            }
+            initialized = found
+        }
+        return (mask, points)
     }
 
     /// Where point (x, y) votes: for each angle `n`, the accumulator index
