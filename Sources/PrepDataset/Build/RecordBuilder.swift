@@ -173,8 +173,8 @@ struct RecordBuilder: Sendable {
         let decoded: Image
         let original: (width: Int, height: Int)
         do {
-            // Upright gray/RGB JPEGs are decoded and resized row by row (`StreamingResize`),
-            // unless the near-duplicate hash needs the whole decoded picture.
+            // Upright gray/RGB JPEGs and non-interlaced PNGs are decoded and resized row by row
+            // (`StreamingResize`), unless the near-duplicate hash needs the whole decoded picture.
             if options.dedup != .near,
                let streamed = try StreamingResize.decodeResized(bytes, options: decode, resolution: options.resolution,
                                                                 crop: options.crop) {
