@@ -26,16 +26,7 @@ public enum StreamingResize {
         case nil: return nil
         }
         let limit = UInt64(max(0, options.maxPixels))
-        let minimumShortSide = UInt32(clamping: max(0, options.minimumShortSide ?? 0))
-        var header = cjpeg_header()
-        var plan = cjpeg_plan()
-        let (status, message) = CodecMessage.capture { message, capacity in
-            bytes.withUnsafeBufferPointer {
-                cjpeg_plan_decode($0.baseAddress, $0.count, limit, minimumShortSide, &header, &plan, message, capacity)
-            }
-        }
-        let orientation = JPEGCodec.takeOrientation(&header)
-        try JPEGCodec.check(status, message: message, header: header, limit: options.maxPixels)
+        let (_, plan, orientation) = try JPEGCodec.planDecode(bytes, options: options)
         guard orientation == .normal, plan.channels == 1 || plan.channels == 3, plan.width > 0, plan.height > 0 else {
             return nil
         }
