@@ -3,7 +3,7 @@
 //   prep-bench prepare IMAGES_DIR OUT_DIR [RESOLUTION]   resize every PNG/JPEG photo (and the one
 //                                                       depth map) to RESOLUTION x RESOLUTION, as
 //                                                       a build does, into OUT_DIR
-//   prep-bench stages OUT_DIR [REPEATS]                  time every stage on OUT_DIR's images;
+//   prep-bench stages OUT_DIR [REPEATS] [STAGE,...]      time every stage (or the named ones) on OUT_DIR's images;
 //                                                       prints one JSON object per stage
 //   prep-bench reads DATASET [COUNT]                     random reads by key (a seeded shuffle of
 //                                                       the keys, every member) per second
@@ -54,7 +54,7 @@ func milliseconds(_ body: () throws -> Void) rethrows -> Double {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 || (arguments.count == 2 && arguments[1] == "train-step") else {
-    fail("usage: prep-bench prepare IMAGES_DIR OUT_DIR [RESOLUTION] | stages DIR [REPEATS] | reads DATASET [COUNT] | train-step [STEPS] [BATCH] [base|control]")
+    fail("usage: prep-bench prepare IMAGES_DIR OUT_DIR [RESOLUTION] | stages DIR [REPEATS] [STAGE,...] | reads DATASET [COUNT] | train-step [STEPS] [BATCH] [base|control]")
 }
 
 switch arguments[1] {
@@ -83,7 +83,8 @@ case "stages":
     let images = try all.filter { $0.contains("/image-") }.map { try ImageDecoder.decode(read($0)) }
     let depths = try all.filter { $0.contains("/depth-") }.map { try ImageDecoder.decodeDepth(read($0)) }
     guard !images.isEmpty else { fail("no image-*.png in \(directory): run prep-bench prepare first") }
-    for name in StageCatalog.names {
+    let only = arguments.count > 4 ? Set(arguments[4].split(separator: ",").map(String.init)) : nil
+    for name in StageCatalog.names where only?.contains(name) ?? true {
         let stage = try benchmarkStage(name)
         let inputs: [StageInput] = stage.needsDepth
             ? depths.map { StageInput(image: Image(width: $0.width, height: $0.height, channels: 3), depth: $0) }

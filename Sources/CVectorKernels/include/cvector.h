@@ -23,4 +23,30 @@ void cvector_accumulate(float *sum, const float *input, float weight, size_t cou
 /// sum[i] = sum[i] + weight * (up[i] + down[i]) for i < count, each operation rounded.
 void cvector_accumulate_pair(float *sum, const float *up, const float *down, float weight, size_t count);
 
+/// A row filter: out[x] = kernel[0] * in[x], then for i in 1..<taps
+/// out[x] = step(out[x], kernel[i], in[x + i]), where step is fma(w, v, s) for x < fused_end and
+/// s + w * v (two roundings) beyond. `in` holds width + taps - 1 values (the padded row).
+void cvector_row_filter(float *out, const float *in, const float *kernel, size_t taps, size_t width, size_t fused_end);
+
+/// A symmetric filter across rows: out[x] = kernel[0] * rows[radius][x], then for j in 1...radius
+/// out[x] = step(out[x], kernel[j], rows[radius - j][x] + rows[radius + j][x]) (the pair added in
+/// float first), step as in cvector_row_filter. `rows` holds 2 * radius + 1 row pointers.
+void cvector_symmetric_filter(float *out, const float *const *rows, const float *kernel, size_t radius,
+                              size_t width, size_t fused_end);
+
+/// A symmetric filter along a row, never fused: out[x] = kernel[0] * centre[x], then for j in
+/// 1...radius out[x] = out[x] + kernel[j] * (centre[x - j] + centre[x + j]). `centre` points
+/// `radius` values into a padded row.
+void cvector_symmetric_row_filter(float *out, const float *centre, const float *kernel, size_t radius, size_t width);
+
+/// The soft boundary's gradient step: for i < count, with gx = row[i + 1] - row[i - 1] and
+/// gy = down[i] - up[i], magnitude[i] = magnitude[i] + weight * sqrt(gx * gx + gy * gy), every
+/// operation rounded (no FMA). row[-1] and row[count] are read.
+void cvector_gradient_magnitude_accumulate(float *magnitude, const float *up, const float *row, const float *down,
+                                           float weight, size_t count);
+
+/// out[i] = (uint8) trunc(min(values[i] / norm, 1) * 255 + 0.5) for non-negative finite values
+/// (every operation rounded, no FMA).
+void cvector_normalise_to_bytes(unsigned char *out, const float *values, float norm, size_t count);
+
 #endif

@@ -17,7 +17,13 @@ public enum FakeScribble {
     public static func nonMaximumSuppression(_ boundary: Image, threshold: Double, sigma: Double) -> Image {
         let gray = oneChannel(boundary)
         let width = gray.width, height = gray.height
-        let blurred = GaussianBlur.blur(gray.pixels.map { Float($0) }, width: width, height: height, sigma: sigma)
+        let values = [Float](unsafeUninitializedCapacity: gray.pixels.count) { values, initialized in
+            gray.pixels.withUnsafeBufferPointer { pixels in
+                for i in 0..<pixels.count { values[i] = Float(pixels[i]) }
+            }
+            initialized = gray.pixels.count
+        }
+        let blurred = GaussianBlur.blur(values, width: width, height: height, sigma: sigma)
         return nonMaximumSuppression(blurred: blurred, width: width, height: height, threshold: threshold)
     }
 
@@ -32,23 +38,33 @@ public enum FakeScribble {
         blurred.withUnsafeBufferPointer { b in
             output.pixels.withUnsafeMutableBufferPointer { out in
                 let lastX = width - 1, lastY = height - 1
+                let limits = SIMD8<Float>(repeating: limit)
+                let raw = UnsafeRawPointer(b.baseAddress!)
                 for y in 0..<height {
                     let row = y * width
                     let hasUp = y > 0, hasDown = y < lastY
-                    for x in 0..<width {
-                        let v = b[row + x]
-                        guard v > limit else { continue }
-                        let hasLeft = x > 0, hasRight = x < lastX
-                        // A missing neighbour never exceeds v (dilation with a -inf border).
-                        @inline(__always) func atMost(_ dx: Int, _ dy: Int, _ exists: Bool) -> Bool {
-                            !exists || b[row + dy * width + x + dx] <= v
+                    var x = 0
+                    while x < width {
+                        // Most of a blurred boundary map is below the threshold: skip it 8 at a time.
+                        if x + 8 <= width, !any(raw.loadUnaligned(fromByteOffset: 4 * (row + x), as: SIMD8<Float>.self) .> limits) {
+                            x += 8
+                            continue
                         }
-                        let kept =
-                            (atMost(-1, 0, hasLeft) && atMost(1, 0, hasRight))
-                            || (atMost(0, -1, hasUp) && atMost(0, 1, hasDown))
-                            || (atMost(-1, -1, hasLeft && hasUp) && atMost(1, 1, hasRight && hasDown))
-                            || (atMost(1, -1, hasRight && hasUp) && atMost(-1, 1, hasLeft && hasDown))
-                        if kept { out[row + x] = 255 }
+                        let v = b[row + x]
+                        if v > limit {
+                            let hasLeft = x > 0, hasRight = x < lastX
+                            // A missing neighbour never exceeds v (dilation with a -inf border).
+                            @inline(__always) func atMost(_ dx: Int, _ dy: Int, _ exists: Bool) -> Bool {
+                                !exists || b[row + dy * width + x + dx] <= v
+                            }
+                            let kept =
+                                (atMost(-1, 0, hasLeft) && atMost(1, 0, hasRight))
+                                || (atMost(0, -1, hasUp) && atMost(0, 1, hasDown))
+                                || (atMost(-1, -1, hasLeft && hasUp) && atMost(1, 1, hasRight && hasDown))
+                                || (atMost(1, -1, hasRight && hasUp) && atMost(-1, 1, hasLeft && hasDown))
+                            if kept { out[row + x] = 255 }
+                        }
+                        x += 1
                     }
                 }
             }

@@ -13,19 +13,21 @@ import PrepImage
 ///   integers with 8 fraction bits by error diffusion (`fixedPointKernel`, summing to exactly 256),
 ///   the row pass sums `k[i] * pixel` exactly (16-bit), the column pass sums `k[j] * row` exactly
 ///   (32-bit, 16 fraction bits) and the result is `(sum + 2^15) >> 16`.
-/// * Float (`blur(_:width:height:sigma:fused:)`): Float32 weights; the row pass accumulates taps
-///   left to right (`s = k0*x0`, then `s = s + k[i]*x[i]`), the column pass symmetrically
-///   (`s = kc*centre`, then `s = s + k[c+j]*(up_j + down_j)`), which is OpenCV's order. With
-///   `fused: true` each step is a fused multiply-add, as OpenCV's AVX2 filter engine does in its
-///   vector loops (the first `width / 4 * 4` pixels of a row in the row pass, `width / 8 * 8` in the
-///   column pass; the scalar tails are unfused): results are bit-identical to cv2 on x86-64 with
-///   AVX2 (measured on random images of widths 2...39, 53...513, sigma 1 and 3). It is
-///   evaluated in Double and rounded to Float (the product of two floats is exact in Double), so it
-///   needs no FMA instruction, but costs about 2.7x the time of `fused: false` (separate Float
-///   multiply and add, within a few ulps of cv2: 6e-5 at most on 0...255 values). On processors
-///   with AVX2 and FMA3 the fused steps run as FMA instructions instead (`CVectorKernels`), with
-///   the same results at the speed of the unfused loops, and the unfused steps as AVX2 loops;
-///   `portable: true` keeps to the Swift loops (the tests check both give the same bits).
+/// * Float (`blur(_:width:height:sigma:fused:)`), two modes:
+///   - `fused: true`, OpenCV's arithmetic: Float32 weights; the row pass accumulates taps left to
+///     right (`s = k0*x0`, then `s = fma(k[i], x[i], s)`), the column pass symmetrically
+///     (`s = kc*centre`, then `s = fma(k[c+j], up_j + down_j, s)`), each step a fused multiply-add
+///     as OpenCV's AVX2 filter engine does in its vector loops (the first `width / 4 * 4` pixels of
+///     a row in the row pass, `width / 8 * 8` in the column pass; its scalar tails multiply and add
+///     separately). Bit-identical to cv2 on x86-64 with AVX2 (measured on random images of widths
+///     2...39, 53...513, sigma 1 and 3).
+///   - `fused: false`, fast: both passes symmetric (centre, then `s = s + k[c+j]*(a_j + b_j)`
+///     with separate multiply and add), half the row pass's multiplies; within a few ulps of cv2
+///     (6e-5 at most on 0...255 values).
+///   On processors with AVX2 and FMA3 both run as register-blocked vector kernels
+///   (`CVectorKernels`); elsewhere, and with `portable: true`, as Swift loops with the same
+///   operations (fused steps evaluated in Double, where the product of two floats is exact, and
+///   rounded to Float). The tests check both give the same bits.
 // reference: opencv/opencv modules/imgproc/src/smooth.dispatch.cpp (createGaussianKernels,
 //            getGaussianKernelBitExact, getGaussianKernelFixedPoint_ED, GaussianBlur)
 // reference: opencv/opencv modules/imgproc/src/smooth.simd.hpp (GaussianBlurFixedPoint),
@@ -188,51 +190,32 @@ public enum GaussianBlur {
         let kernelX = sizeX == 1 ? [Float(1)] : kernel(size: sizeX, sigma: sigma).map { Float($0) }
         let kernelY = sizeY == 1 ? [Float(1)] : kernel(size: sizeY, sigma: sigma).map { Float($0) }
         let radiusX = sizeX / 2, radiusY = sizeY / 2
+        // The weights from the centre outwards, for the symmetric steps.
+        let halfX = Array(kernelX[radiusX...]), halfY = Array(kernelY[radiusY...])
         // OpenCV's vector loops cover the first multiple of 4 (row pass) or 8 (column pass) pixels
         // of a row; its scalar tail loops multiply and add separately.
-        let fusedRowEnd = width / 4 * 4, fusedColumnEnd = width / 8 * 8
+        let fusedRowEnd = fused ? width / 4 * 4 : 0, fusedColumnEnd = fused ? width / 8 * 8 : 0
 
-        // Row pass: taps left to right. The fused steps read a Double copy of the padded row.
+        // Row pass into `rows`, from a padded copy of each source row.
         var rows = [Float].uninitialized(count: width * height)  // the row pass writes every element
         var padded = [Float](repeating: 0, count: width + 2 * radiusX)
-        var paddedWide = [Double](repeating: 0, count: fused && portable ? width + 2 * radiusX : 0)
-        let sourceIndex = (-radiusX..<(width + radiusX)).map { reflect101($0, width) }
         values.withUnsafeBufferPointer { source in
             rows.withUnsafeMutableBufferPointer { rows in
                 padded.withUnsafeMutableBufferPointer { padded in
-                    paddedWide.withUnsafeMutableBufferPointer { paddedWide in
-                        for y in 0..<height {
-                            let sourceRow = source.baseAddress! + y * width
-                            for i in 0..<padded.count { padded[i] = sourceRow[sourceIndex[i]] }
-                            let sum = rows.baseAddress! + y * width
-                            let k0 = kernelX[0]
-                            for x in 0..<width { sum[x] = k0 * padded[x] }
-                            if fused && !portable {
-                                for i in 1..<sizeX {
-                                    cvector_fma_accumulate(sum, padded.baseAddress! + i, kernelX[i], fusedRowEnd)
-                                    let tail = padded.baseAddress! + i
-                                    let weightFloat = kernelX[i]
-                                    for x in fusedRowEnd..<width { sum[x] = sum[x] + weightFloat * tail[x] }
-                                }
-                            } else if fused {
-                                for i in 0..<padded.count { paddedWide[i] = Double(padded[i]) }
-                                for i in 1..<sizeX {
-                                    let input = paddedWide.baseAddress! + i
-                                    let weight = Double(kernelX[i])
-                                    for x in 0..<fusedRowEnd { sum[x] = Float(weight * input[x] + Double(sum[x])) }
-                                    let tail = padded.baseAddress! + i
-                                    let weightFloat = kernelX[i]
-                                    for x in fusedRowEnd..<width { sum[x] = sum[x] + weightFloat * tail[x] }
-                                }
-                            } else if !portable {
-                                for i in 1..<sizeX { cvector_accumulate(sum, padded.baseAddress! + i, kernelX[i], width) }
-                            } else {
-                                for i in 1..<sizeX {
-                                    let input = padded.baseAddress! + i
-                                    let weight = kernelX[i]
-                                    for x in 0..<width { sum[x] = sum[x] + weight * input[x] }
-                                }
-                            }
+                    for y in 0..<height {
+                        let sourceRow = source.baseAddress! + y * width
+                        (padded.baseAddress! + radiusX).update(from: sourceRow, count: width)
+                        for i in 0..<radiusX {
+                            padded[i] = sourceRow[reflect101(i - radiusX, width)]
+                            padded[radiusX + width + i] = sourceRow[reflect101(width + i, width)]
+                        }
+                        let sum = UnsafeMutableBufferPointer(start: rows.baseAddress! + y * width, count: width)
+                        if portable {
+                            rowPass(sum, padded: UnsafeBufferPointer(padded), kernel: kernelX, fused: fused, fusedEnd: fusedRowEnd)
+                        } else if fused {
+                            cvector_row_filter(sum.baseAddress!, padded.baseAddress!, kernelX, sizeX, width, fusedRowEnd)
+                        } else {
+                            cvector_symmetric_row_filter(sum.baseAddress!, padded.baseAddress! + radiusX, halfX, radiusX, width)
                         }
                     }
                 }
@@ -242,33 +225,74 @@ public enum GaussianBlur {
 
         // Column pass: centre, then symmetric pairs outwards.
         var output = [Float].uninitialized(count: width * height)  // the column pass writes every element
+        var rowPointers = [UnsafePointer<Float>?](repeating: nil, count: sizeY)
         output.withUnsafeMutableBufferPointer { out in
             rows.withUnsafeBufferPointer { rows in
-                for y in 0..<height {
-                    let sum = out.baseAddress! + y * width
-                    let centre = rows.baseAddress! + y * width
-                    let kc = kernelY[radiusY]
-                    for x in 0..<width { sum[x] = kc * centre[x] }
-                    for j in 1...radiusY {
-                        let up = rows.baseAddress! + reflect101(y - j, height) * width
-                        let down = rows.baseAddress! + reflect101(y + j, height) * width
-                        let weight = kernelY[radiusY + j]
-                        if fused && !portable {
-                            cvector_fma_accumulate_pair(sum, up, down, weight, fusedColumnEnd)
-                        } else if fused {
-                            let wide = Double(weight)
-                            for x in 0..<fusedColumnEnd { sum[x] = Float(wide * Double(up[x] + down[x]) + Double(sum[x])) }
+                rowPointers.withUnsafeMutableBufferPointer { pointers in
+                    for y in 0..<height {
+                        for j in -radiusY...radiusY {
+                            pointers[radiusY + j] = rows.baseAddress! + reflect101(y + j, height) * width
                         }
-                        let unfusedStart = fused ? fusedColumnEnd : 0
+                        let sum = out.baseAddress! + y * width
                         if portable {
-                            for x in unfusedStart..<width { sum[x] = sum[x] + weight * (up[x] + down[x]) }
+                            columnPass(UnsafeMutableBufferPointer(start: sum, count: width), rows: UnsafeBufferPointer(pointers),
+                                       kernel: halfY, fusedEnd: fusedColumnEnd)
                         } else {
-                            cvector_accumulate_pair(sum + unfusedStart, up + unfusedStart, down + unfusedStart, weight, width - unfusedStart)
+                            cvector_symmetric_filter(sum, pointers.baseAddress!, halfY, radiusY, width, fusedColumnEnd)
                         }
                     }
                 }
             }
         }
         return output
+    }
+
+    /// The portable row pass, the scalar code of `cvector_row_filter` (fused rows: OpenCV's taps left
+    /// to right, the fused steps evaluated in Double and rounded to Float) or of
+    /// `cvector_symmetric_row_filter` (unfused rows: centre, then pairs outwards).
+    static func rowPass(_ sum: UnsafeMutableBufferPointer<Float>, padded: UnsafeBufferPointer<Float>, kernel: [Float],
+                        fused: Bool, fusedEnd: Int) {
+        let width = sum.count, radius = kernel.count / 2
+        if fused {
+            for x in 0..<width {
+                var s = kernel[0] * padded[x]
+                for i in 1..<kernel.count {
+                    if x < fusedEnd {
+                        s = Float(Double(kernel[i]) * Double(padded[x + i]) + Double(s))
+                    } else {
+                        s = s + kernel[i] * padded[x + i]
+                    }
+                }
+                sum[x] = s
+            }
+        } else {
+            for x in 0..<width {
+                let centre = radius + x
+                var s = kernel[radius] * padded[centre]
+                for j in stride(from: 1, through: radius, by: 1) {
+                    s = s + kernel[radius + j] * (padded[centre - j] + padded[centre + j])
+                }
+                sum[x] = s
+            }
+        }
+    }
+
+    /// The portable column pass, the scalar code of `cvector_symmetric_filter`: `rows` holds the
+    /// 2r + 1 source rows around the output row, `kernel` the weights from the centre outwards.
+    static func columnPass(_ sum: UnsafeMutableBufferPointer<Float>, rows: UnsafeBufferPointer<UnsafePointer<Float>?>,
+                           kernel: [Float], fusedEnd: Int) {
+        let radius = kernel.count - 1
+        for x in 0..<sum.count {
+            var s = kernel[0] * rows[radius]![x]
+            for j in stride(from: 1, through: radius, by: 1) {
+                let pair = rows[radius - j]![x] + rows[radius + j]![x]
+                if x < fusedEnd {
+                    s = Float(Double(kernel[j]) * Double(pair) + Double(s))
+                } else {
+                    s = s + kernel[j] * pair
+                }
+            }
+            sum[x] = s
+        }
     }
 }

@@ -6,10 +6,11 @@ import PrepImage
 /// even ones (a centred disk covers an odd number of pixels across); width 1 (or less) returns the
 /// lines unchanged.
 ///
-/// Computed exactly in integers: per row, the horizontal distance `d(y, x)` to the nearest white
-/// pixel of that row (two sweeps), then white where `4 (d(y + dy, x)^2 + dy^2) <= (width - 1)^2`
-/// for some |dy| <= (width - 1) / 2 (the first pass of a Euclidean distance transform, the second
-/// limited to the disk's radius).
+/// Computed exactly in integers: per column, the vertical distance `d(y, x)` to the nearest white
+/// pixel of that column (two sweeps over the rows, every column at once), then white where
+/// `4 (d(y, x + dx)^2 + dx^2) <= (width - 1)^2` for some |dx| <= (width - 1) / 2 (the two passes of
+/// a Euclidean distance transform, the second limited to the disk's radius). Both passes run along
+/// whole rows, so they vectorise.
 // reference: Felzenszwalb & Huttenlocher, "Distance transforms of sampled functions" (2012), first pass
 public enum StrokeWidth {
     public static func thicken(_ lines: Image, toWidth strokeWidth: Int) -> Image {
@@ -22,45 +23,56 @@ public enum StrokeWidth {
             return output
         }
         let diameter = strokeWidth - 1
-        let radius = diameter / 2                   // largest |dy| with 4 dy^2 <= (width - 1)^2
+        let radius = diameter / 2                   // largest |dx| with 4 dx^2 <= (width - 1)^2
         // Everything fits 16 bits (distances are capped at radius + 1, widths are at most a few
         // dozen pixels), which the vector units add and compare 8 or 16 lanes at a time.
         precondition(radius < 64, "stroke width \(strokeWidth) is beyond what thicken supports (127)")
         let limit = Int16(diameter * diameter)     // compare 4 * distance^2 with (width - 1)^2
-        let far = Int16(radius + 1)                 // any horizontal distance beyond the disk
+        let far = Int16(radius + 1)                 // any distance beyond the disk
 
-        // Squared horizontal distances to the nearest white pixel of the row, capped at far^2.
-        var squared = [Int16](repeating: 0, count: width * height)
+        // Squared vertical distances to the nearest white pixel of the column, capped at far^2, in
+        // rows padded by `radius` columns of far^2 on each side (outside the image: no white).
+        let stride = width + 2 * radius
+        var squared = [Int16](repeating: far * far, count: stride * height)
+        var run = [Int16](repeating: far, count: width)
         lines.pixels.withUnsafeBufferPointer { p in
             squared.withUnsafeMutableBufferPointer { d in
-                for y in 0..<height {
-                    let row = y * width
-                    var run = far
-                    for x in 0..<width {
-                        run = p[row + x] != 0 ? 0 : min(run + 1, far)
-                        d[row + x] = run
+                run.withUnsafeMutableBufferPointer { run in
+                    for y in 0..<height {
+                        let row = p.baseAddress! + y * width, out = d.baseAddress! + y * stride + radius
+                        for x in 0..<width {
+                            let next = row[x] != 0 ? 0 : min(run[x] &+ 1, far)
+                            run[x] = next
+                            out[x] = next
+                        }
                     }
-                    run = far
-                    for x in stride(from: width - 1, through: 0, by: -1) {
-                        run = p[row + x] != 0 ? 0 : min(run + 1, far)
-                        let nearest = min(d[row + x], run)
-                        d[row + x] = nearest &* nearest
+                    for x in 0..<width { run[x] = far }
+                    for y in (0..<height).reversed() {
+                        let row = p.baseAddress! + y * width, out = d.baseAddress! + y * stride + radius
+                        for x in 0..<width {
+                            let next = row[x] != 0 ? 0 : min(run[x] &+ 1, far)
+                            run[x] = next
+                            let nearest = min(out[x], next)
+                            out[x] = nearest &* nearest
+                        }
                     }
                 }
             }
         }
 
+        // Per row, the smallest d(y, x + dx)^2 + dx^2 over the disk's horizontal extent.
         var best = [Int16](repeating: 0, count: width)
         squared.withUnsafeBufferPointer { d in
             output.pixels.withUnsafeMutableBufferPointer { out in
                 best.withUnsafeMutableBufferPointer { best in
                     let best = best.baseAddress!
                     for y in 0..<height {
-                        for x in 0..<width { best[x] = Int16.max }
-                        for dy in max(-radius, -y)...min(radius, height - 1 - y) {
-                            let row = d.baseAddress! + (y + dy) * width
-                            let dy2 = Int16(dy * dy)
-                            for x in 0..<width { best[x] = min(best[x], row[x] &+ dy2) }
+                        let centre = d.baseAddress! + y * stride + radius
+                        for x in 0..<width { best[x] = centre[x] }
+                        for dx in 1...max(1, radius) where dx <= radius {
+                            let left = centre - dx, right = centre + dx
+                            let dx2 = Int16(dx * dx)
+                            for x in 0..<width { best[x] = min(best[x], min(left[x], right[x]) &+ dx2) }
                         }
                         let outRow = out.baseAddress! + y * width
                         for x in 0..<width { outRow[x] = 4 &* best[x] <= limit ? 255 : 0 }
