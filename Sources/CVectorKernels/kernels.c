@@ -11,6 +11,36 @@ int cvector_has_fma(void) {
 #endif
 }
 
+
+/// The scalar Canny suppression on x in start..<width (cvector_canny_suppress_row's tail).
+static size_t cvector_canny_suppress_scalar(const short *previous, const short *current, const short *next,
+                                            const short *dx, const short *dy, size_t start, size_t width, int low, int high,
+                                            unsigned char *map, ptrdiff_t map_offset, ptrdiff_t *stack, size_t top) {
+    for (size_t x = start; x < width; x++) {
+        int m = current[x];
+        if (m <= low) continue;
+        int xs = dx[x], ys = dy[x];
+        int absX = xs < 0 ? -xs : xs, absYShifted = (ys < 0 ? -ys : ys) << 15;
+        int tangent22X = absX * 13573, isMaximum;
+        if (absYShifted < tangent22X) {
+            isMaximum = m > current[x - 1] && m >= current[x + 1];
+        } else if (absYShifted > tangent22X + (absX << 16)) {
+            isMaximum = m > previous[x] && m >= next[x];
+        } else {
+            int s = (xs ^ ys) < 0 ? -1 : 1;
+            isMaximum = m > previous[x - s] && m > next[x + s];
+        }
+        if (!isMaximum) continue;
+        if (m > high) {
+            map[x] = 2;
+            stack[top++] = map_offset + (ptrdiff_t)x;
+        } else {
+            map[x] = 0;
+        }
+    }
+    return top;
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx2,fma")))
 void cvector_fma_accumulate(float *sum, const float *input, float weight, size_t count) {
@@ -215,6 +245,54 @@ void cvector_normalise_to_bytes(unsigned char *out, const float *values, float n
         out[i] = (unsigned char)(int)(v * 255 + 0.5f);
     }
 }
+
+__attribute__((target("avx2,fma")))
+size_t cvector_canny_suppress_row(const short *previous, const short *current, const short *next,
+                                  const short *dx, const short *dy, size_t width, int low, int high,
+                                  unsigned char *map, ptrdiff_t map_offset, ptrdiff_t *stack, size_t top) {
+    const __m128i low16 = _mm_set1_epi16((short)low);
+    const __m256i low32 = _mm256_set1_epi32(low), high32 = _mm256_set1_epi32(high);
+    const __m256i tangent22 = _mm256_set1_epi32(13573), one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
+    size_t x = 0;
+    for (; x + 8 <= width; x += 8) {
+        __m128i m16 = _mm_loadu_si128((const __m128i *)(current + x));
+        if (_mm_movemask_epi8(_mm_cmpgt_epi16(m16, low16)) == 0) continue;  // no candidate: map stays 1
+#define WIDE(p) _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(p)))
+        __m256i m = _mm256_cvtepi16_epi32(m16);
+        __m256i xs = WIDE(dx + x), ys = WIDE(dy + x);
+        __m256i absX = _mm256_abs_epi32(xs), absYShifted = _mm256_slli_epi32(_mm256_abs_epi32(ys), 15);
+        __m256i tangent22X = _mm256_mullo_epi32(absX, tangent22);
+        __m256i tangent67X = _mm256_add_epi32(tangent22X, _mm256_slli_epi32(absX, 16));
+        __m256i horizontal = _mm256_cmpgt_epi32(tangent22X, absYShifted);
+        __m256i vertical = _mm256_andnot_si256(horizontal, _mm256_cmpgt_epi32(absYShifted, tangent67X));
+        __m256i diagonal = _mm256_andnot_si256(_mm256_or_si256(horizontal, vertical), _mm256_set1_epi32(-1));
+        // m > a is cmpgt(m, a); m >= a is not cmpgt(a, m).
+        __m256i horizontalMaximum = _mm256_andnot_si256(_mm256_cmpgt_epi32(WIDE(current + x + 1), m),
+                                                        _mm256_cmpgt_epi32(m, WIDE(current + x - 1)));
+        __m256i verticalMaximum = _mm256_andnot_si256(_mm256_cmpgt_epi32(WIDE(next + x), m),
+                                                      _mm256_cmpgt_epi32(m, WIDE(previous + x)));
+        __m256i mainDiagonal = _mm256_and_si256(_mm256_cmpgt_epi32(m, WIDE(previous + x - 1)), _mm256_cmpgt_epi32(m, WIDE(next + x + 1)));
+        __m256i antiDiagonal = _mm256_and_si256(_mm256_cmpgt_epi32(m, WIDE(previous + x + 1)), _mm256_cmpgt_epi32(m, WIDE(next + x - 1)));
+#undef WIDE
+        __m256i oppositeSigns = _mm256_cmpgt_epi32(_mm256_setzero_si256(), _mm256_xor_si256(xs, ys));
+        __m256i diagonalMaximum = _mm256_blendv_epi8(mainDiagonal, antiDiagonal, oppositeSigns);
+        __m256i maximum = _mm256_or_si256(_mm256_and_si256(horizontal, horizontalMaximum),
+                                          _mm256_or_si256(_mm256_and_si256(vertical, verticalMaximum),
+                                                          _mm256_and_si256(diagonal, diagonalMaximum)));
+        __m256i candidate = _mm256_and_si256(maximum, _mm256_cmpgt_epi32(m, low32));
+        __m256i seed = _mm256_and_si256(candidate, _mm256_cmpgt_epi32(m, high32));
+        // 1 (not an edge), 0 (candidate) or 2 (seed): 1 + candidate(-1 or 0) + (seed & 2).
+        __m256i value = _mm256_add_epi32(_mm256_add_epi32(one, candidate), _mm256_and_si256(seed, two));
+        __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(value), _mm256_extracti128_si256(value, 1));
+        _mm_storel_epi64((__m128i *)(map + x), _mm_packus_epi16(words, words));
+        unsigned bits = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(seed));
+        while (bits) {
+            stack[top++] = map_offset + (ptrdiff_t)x + __builtin_ctz(bits);
+            bits &= bits - 1;
+        }
+    }
+    return cvector_canny_suppress_scalar(previous, current, next, dx, dy, x, width, low, high, map, map_offset, stack, top);
+}
 #else
 void cvector_fma_accumulate(float *sum, const float *input, float weight, size_t count) {
     for (size_t i = 0; i < count; i++) sum[i] = fmaf(weight, input[i], sum[i]);
@@ -285,5 +363,11 @@ void cvector_normalise_to_bytes(unsigned char *out, const float *values, float n
         if (!(v < 1)) v = 1;
         out[i] = (unsigned char)(int)(v * 255 + 0.5f);
     }
+}
+
+size_t cvector_canny_suppress_row(const short *previous, const short *current, const short *next,
+                                  const short *dx, const short *dy, size_t width, int low, int high,
+                                  unsigned char *map, ptrdiff_t map_offset, ptrdiff_t *stack, size_t top) {
+    return cvector_canny_suppress_scalar(previous, current, next, dx, dy, 0, width, low, high, map, map_offset, stack, top);
 }
 #endif

@@ -124,7 +124,7 @@ struct ScribbleGoldenTests {
     /// portable Swift loops (fused steps emulated in Double) give the same bits on
     /// every width (vector bodies and scalar tails of both passes), height and kernel size.
     @Test func fmaKernelsEqualDoubleEmulation() {
-        guard GaussianBlur.hasFMA else { return }
+        guard VectorKernels.available else { return }
         var state: UInt64 = 12345
         for (width, height) in [(1, 7), (2, 2), (7, 5), (8, 9), (9, 3), (17, 16), (31, 40), (64, 1), (100, 37)] {
             let values = (0..<width * height).map { _ -> Float in
@@ -144,7 +144,7 @@ struct ScribbleGoldenTests {
     /// The soft boundary's vector kernels (blur, gradient, normalisation) give the portable Swift
     /// loops' bits: a photo, and random images whose widths exercise every vector body and tail.
     @Test func softBoundaryKernelsEqualPortableLoops() throws {
-        guard GaussianBlur.hasFMA else { return }
+        guard VectorKernels.available else { return }
         let photo = try ScribbleGoldens.input("coffee")
         #expect(SoftBoundary.map(photo, scale: 1, portable: false) == SoftBoundary.map(photo, scale: 1, portable: true))
         var state: UInt64 = 777

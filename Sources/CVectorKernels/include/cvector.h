@@ -2,10 +2,11 @@
 #define CVECTOR_H
 #include <stddef.h>
 
-/// Vector kernels that need an instruction Swift cannot ask for without building the whole
-/// program for one processor: here, the fused multiply-add (FMA3). Each is compiled for AVX2+FMA
-/// and called only when `cvector_has_fma()` says the processor has them; callers keep a portable
-/// path with the same results for the others.
+/// Vector kernels that need instructions Swift cannot ask for without building the whole program
+/// for one processor: the fused multiply-add (FMA3) and 256-bit AVX2 vectors (Swift's own loops
+/// vectorise for SSE2 only). On x86-64 each is compiled for AVX2+FMA and called only when
+/// `cvector_has_fma()` says the processor has them; callers keep a portable Swift path with the
+/// same results for the others (and the tests compare the two). Elsewhere they are scalar C.
 
 /// 1 when the processor runs AVX2 and FMA3 instructions, else 0 (then call none of these).
 int cvector_has_fma(void);
@@ -48,5 +49,15 @@ void cvector_gradient_magnitude_accumulate(float *magnitude, const float *up, co
 /// out[i] = (uint8) trunc(min(values[i] / norm, 1) * 255 + 0.5) for non-negative finite values
 /// (every operation rounded, no FMA).
 void cvector_normalise_to_bytes(unsigned char *out, const float *values, float norm, size_t count);
+
+/// Canny's non-maximum suppression and double threshold for one row of L1 magnitudes (OpenCV's
+/// rules, tan 22.5 deg as 13573 / 2^15; `Canny.suppressRow` is the Swift twin): for each x < width
+/// with current[x] > low that is a maximum along its gradient direction, map[x] = 2 and
+/// stack[top++] = map_offset + x when current[x] > high, else map[x] = 0. Other map bytes are set
+/// to 1 by the vector body (8 at a time) or left alone. Reads current[-1...width] and the same of
+/// previous and next. Returns the new top.
+size_t cvector_canny_suppress_row(const short *previous, const short *current, const short *next,
+                                  const short *dx, const short *dy, size_t width, int low, int high,
+                                  unsigned char *map, ptrdiff_t map_offset, ptrdiff_t *stack, size_t top);
 
 #endif

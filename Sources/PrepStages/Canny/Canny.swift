@@ -1,3 +1,4 @@
+import CVectorKernels
 import PrepImage
 
 /// Canny edge detection with exactly the semantics of OpenCV's `cv2.Canny(image, low, high)`
@@ -203,14 +204,20 @@ public enum Canny {
     }
 
     /// Non-maximum suppression and double threshold for one row: marks candidates 0 and seeds 2
-    /// (pushing them) in `map[0..<width]`; every other pixel keeps its 1.
+    /// (pushing them) in `map[0..<width]`; every other pixel keeps its 1. With AVX2, eight pixels
+    /// at a time (`cvector_canny_suppress_row`, the same rules); `portable` keeps to this loop.
     @inline(__always)
     private static func suppressRow(
         previous: UnsafePointer<Int16>, current: UnsafePointer<Int16>, next: UnsafePointer<Int16>,
         dx: UnsafePointer<Int16>, dy: UnsafePointer<Int16>, width: Int, low: Int, high: Int,
         map: UnsafeMutablePointer<UInt8>, mapOffset: Int,
-        stack: UnsafeMutablePointer<Int>, stackTop: inout Int
+        stack: UnsafeMutablePointer<Int>, stackTop: inout Int, portable: Bool = false
     ) {
+        if VectorKernels.available && !portable {
+            stackTop = cvector_canny_suppress_row(previous, current, next, dx, dy, width, Int32(low), Int32(high),
+                                                  map, mapOffset, stack, stackTop)
+            return
+        }
         let tangent22 = tangent22Fixed
         var top = stackTop
         for x in 0..<width {
@@ -302,6 +309,10 @@ public enum Canny {
     /// Steps 3 to 5 on gradients from `gradients(_:)`: the same edge map as `edges(image, low:
     /// high:)` of that image, bit for bit.
     public static func edges(_ gradients: CannyGradients, low: Double, high: Double) -> Image {
+        edges(gradients, low: low, high: high, portable: false)
+    }
+
+    static func edges(_ gradients: CannyGradients, low: Double, high: Double, portable: Bool) -> Image {
         let width = gradients.width, height = gradients.height
         var output = Image(width: width, height: height, channels: 1)
         guard width > 0, height > 0 else { return output }
@@ -323,7 +334,7 @@ public enum Canny {
                         dx: dx.baseAddress! + row * width, dy: dy.baseAddress! + row * width,
                         width: width, low: thresholds.low, high: thresholds.high,
                         map: map + (row + 1) * paddedRow + 1, mapOffset: (row + 1) * paddedRow + 1,
-                        stack: stack, stackTop: &stackTop
+                        stack: stack, stackTop: &stackTop, portable: portable
                     )
                 }
             }

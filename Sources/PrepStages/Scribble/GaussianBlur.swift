@@ -173,12 +173,8 @@ public enum GaussianBlur {
     /// `cv2.GaussianBlur(values, (0, 0), sigma)` of a one-channel Float32 image (row-major);
     /// `fused` chooses OpenCV's exact rounding (true) or the faster unfused steps (false).
     public static func blur(_ values: [Float], width: Int, height: Int, sigma: Double, fused: Bool = true) -> [Float] {
-        blur(values, width: width, height: height, sigma: sigma, fused: fused, portable: !hasFMA)
+        blur(values, width: width, height: height, sigma: sigma, fused: fused, portable: !VectorKernels.available)
     }
-
-    /// Whether this processor runs the vector kernels (AVX2 + FMA3); without them every blur
-    /// takes the portable Swift loops.
-    static let hasFMA = cvector_has_fma() != 0
 
     static func blur(_ values: [Float], width: Int, height: Int, sigma: Double, fused: Bool, portable: Bool) -> [Float] {
         precondition(values.count == width * height, "\(width)x\(height) needs \(width * height) values")

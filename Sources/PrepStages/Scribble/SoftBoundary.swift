@@ -38,7 +38,7 @@ public enum SoftBoundary {
 
     /// The soft boundary map of `image` (1 or 3 channels): one channel, the image's size.
     public static func map(_ image: Image, scale: Double = 1) -> Image {
-        map(image, scale: scale, portable: !GaussianBlur.hasFMA)
+        map(image, scale: scale, portable: !VectorKernels.available)
     }
 
     static func map(_ image: Image, scale: Double, portable: Bool) -> Image {
