@@ -115,6 +115,11 @@ static int open_reader(const uint8_t *data, size_t size, error_sink *sink, memor
     png_set_read_fn(png, reader, read_from_memory);
     // A CRC error in any chunk, critical or ancillary, is an error (default: ancillary = warn).
     png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+#if defined(PNG_SET_OPTION_SUPPORTED) && defined(PNG_IGNORE_ADLER32)
+    // The chunk CRCs above already cover every IDAT byte; zlib's Adler-32 of the inflated data
+    // repeats that check at a cost (about 5% of a PNG decode), so it is skipped.
+    (void)png_set_option(png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
+#endif
     *png_out = png;
     *info_out = info;
     return CPNG_OK;
