@@ -32,29 +32,21 @@ public enum StrokeWidth {
 
         // Squared vertical distances to the nearest white pixel of the column, capped at far^2, in
         // rows padded by `radius` columns of far^2 on each side (outside the image: no white).
-        let stride = width + 2 * radius
-        var squared = [Int16](repeating: far * far, count: stride * height)
+        let paddedWidth = width + 2 * radius
+        var squared = [Int16](repeating: far * far, count: paddedWidth * height)
         var run = [Int16](repeating: far, count: width)
         lines.pixels.withUnsafeBufferPointer { p in
             squared.withUnsafeMutableBufferPointer { d in
                 run.withUnsafeMutableBufferPointer { run in
+                    let run = run.baseAddress!
                     for y in 0..<height {
-                        let row = p.baseAddress! + y * width, out = d.baseAddress! + y * stride + radius
-                        for x in 0..<width {
-                            let next = row[x] != 0 ? 0 : min(run[x] &+ 1, far)
-                            run[x] = next
-                            out[x] = next
-                        }
+                        sweep(p.baseAddress! + y * width, run: run, distances: d.baseAddress! + y * paddedWidth + radius,
+                              count: width, far: far, last: false)
                     }
-                    for x in 0..<width { run[x] = far }
+                    run.update(repeating: far, count: width)
                     for y in (0..<height).reversed() {
-                        let row = p.baseAddress! + y * width, out = d.baseAddress! + y * stride + radius
-                        for x in 0..<width {
-                            let next = row[x] != 0 ? 0 : min(run[x] &+ 1, far)
-                            run[x] = next
-                            let nearest = min(out[x], next)
-                            out[x] = nearest &* nearest
-                        }
+                        sweep(p.baseAddress! + y * width, run: run, distances: d.baseAddress! + y * paddedWidth + radius,
+                              count: width, far: far, last: true)
                     }
                 }
             }
@@ -67,19 +59,92 @@ public enum StrokeWidth {
                 best.withUnsafeMutableBufferPointer { best in
                     let best = best.baseAddress!
                     for y in 0..<height {
-                        let centre = d.baseAddress! + y * stride + radius
-                        for x in 0..<width { best[x] = centre[x] }
-                        for dx in 1...max(1, radius) where dx <= radius {
-                            let left = centre - dx, right = centre + dx
-                            let dx2 = Int16(dx * dx)
-                            for x in 0..<width { best[x] = min(best[x], min(left[x], right[x]) &+ dx2) }
+                        let centre = d.baseAddress! + y * paddedWidth + radius
+                        best.update(from: centre, count: width)
+                        for dx in stride(from: 1, through: radius, by: 1) {
+                            lowerEnvelope(best, centre - dx, centre + dx, plus: Int16(dx * dx), count: width)
                         }
-                        let outRow = out.baseAddress! + y * width
-                        for x in 0..<width { outRow[x] = 4 &* best[x] <= limit ? 255 : 0 }
+                        threshold(best, limit: limit, into: out.baseAddress! + y * width, count: width)
                     }
                 }
             }
         }
         return output
+    }
+
+    // The row loops, written with explicit 16-lane vectors (the compiler left the plain loops
+    // scalar) and a scalar tail.
+    typealias Lanes = SIMD16<Int16>
+
+    /// One row of a vertical sweep: run = lines != 0 ? 0 : min(run + 1, far); the downward sweep
+    /// stores run, the upward one (`last`) stores min(stored, run)^2.
+    @inline(__always)
+    private static func sweep(_ lines: UnsafePointer<UInt8>, run: UnsafeMutablePointer<Int16>,
+                              distances: UnsafeMutablePointer<Int16>, count: Int, far: Int16, last: Bool) {
+        let farLanes = Lanes(repeating: far), zero = Lanes()
+        let runRaw = UnsafeMutableRawPointer(run), outRaw = UnsafeMutableRawPointer(distances), linesRaw = UnsafeRawPointer(lines)
+        var x = 0
+        while x + 16 <= count {
+            let white = SIMD16<Int16>(truncatingIfNeeded: linesRaw.loadUnaligned(fromByteOffset: x, as: SIMD16<UInt8>.self)) .!= zero
+            var next = pointwiseMin(runRaw.loadUnaligned(fromByteOffset: 2 * x, as: Lanes.self) &+ 1, farLanes)
+            next.replace(with: 0, where: white)
+            runRaw.storeBytes(of: next, toByteOffset: 2 * x, as: Lanes.self)
+            if last {
+                let nearest = pointwiseMin(outRaw.loadUnaligned(fromByteOffset: 2 * x, as: Lanes.self), next)
+                outRaw.storeBytes(of: nearest &* nearest, toByteOffset: 2 * x, as: Lanes.self)
+            } else {
+                outRaw.storeBytes(of: next, toByteOffset: 2 * x, as: Lanes.self)
+            }
+            x += 16
+        }
+        while x < count {
+            let next = lines[x] != 0 ? 0 : min(run[x] &+ 1, far)
+            run[x] = next
+            if last {
+                let nearest = min(distances[x], next)
+                distances[x] = nearest &* nearest
+            } else {
+                distances[x] = next
+            }
+            x += 1
+        }
+    }
+
+    /// best = min(best, min(left, right) + plus), lane by lane.
+    @inline(__always)
+    private static func lowerEnvelope(_ best: UnsafeMutablePointer<Int16>, _ left: UnsafePointer<Int16>,
+                                      _ right: UnsafePointer<Int16>, plus: Int16, count: Int) {
+        let bestRaw = UnsafeMutableRawPointer(best), leftRaw = UnsafeRawPointer(left), rightRaw = UnsafeRawPointer(right)
+        let add = Lanes(repeating: plus)
+        var x = 0
+        while x + 16 <= count {
+            let pair = pointwiseMin(leftRaw.loadUnaligned(fromByteOffset: 2 * x, as: Lanes.self),
+                                    rightRaw.loadUnaligned(fromByteOffset: 2 * x, as: Lanes.self))
+            let current = bestRaw.loadUnaligned(fromByteOffset: 2 * x, as: Lanes.self)
+            bestRaw.storeBytes(of: pointwiseMin(current, pair &+ add), toByteOffset: 2 * x, as: Lanes.self)
+            x += 16
+        }
+        while x < count {
+            best[x] = min(best[x], min(left[x], right[x]) &+ plus)
+            x += 1
+        }
+    }
+
+    /// out = 4 * best <= limit ? 255 : 0.
+    @inline(__always)
+    private static func threshold(_ best: UnsafePointer<Int16>, limit: Int16, into out: UnsafeMutablePointer<UInt8>, count: Int) {
+        let bestRaw = UnsafeRawPointer(best), outRaw = UnsafeMutableRawPointer(out)
+        let limits = Lanes(repeating: limit)
+        var x = 0
+        while x + 16 <= count {
+            let inside = (bestRaw.loadUnaligned(fromByteOffset: 2 * x, as: Lanes.self) &* 4) .<= limits
+            let bytes = SIMD16<UInt8>(truncatingIfNeeded: Lanes().replacing(with: 255, where: inside))
+            outRaw.storeBytes(of: bytes, toByteOffset: x, as: SIMD16<UInt8>.self)
+            x += 16
+        }
+        while x < count {
+            out[x] = 4 &* best[x] <= limit ? 255 : 0
+            x += 1
+        }
     }
 }
