@@ -22,7 +22,8 @@ let package = Package(
     targets: [
         // C libraries. libpng and libjpeg report errors with setjmp/longjmp, which Swift cannot
         // call: each shim keeps every longjmp inside C and returns an error code and message.
-        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z"), .linkedLibrary("isal"),
+                                               .linkedLibrary("deflate")]),
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Vector kernels needing FMA3, compiled for AVX2+FMA and chosen at run time.

@@ -2,6 +2,7 @@
 // reference: libpng manual (libpng-manual.txt), sections "Setting up error handling",
 // "Customizing input/output", "Input transformations".
 #include "cpng.h"
+#include "fast_rows.h"
 
 #include <png.h>
 #include <setjmp.h>
@@ -225,6 +226,11 @@ struct cpng_stream {
     size_t row_bytes;
     uint32_t height;
     uint32_t rows_read;
+    // The fast reader (fast_rows.c) when it takes the file, else NULL and libpng reads it.
+    fast_rows *fast;
+    const uint8_t *data;
+    size_t size;
+    int keep_16;
 };
 
 static int stream_failed(cpng_stream *stream) {
@@ -234,13 +240,9 @@ static int stream_failed(cpng_stream *stream) {
     return CPNG_ERR_CORRUPT;
 }
 
-int cpng_stream_open(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
-                     cpng_stream **out, cpng_header *header, cpng_plan *plan,
-                     char *message, size_t message_capacity) {
-    *out = NULL;
-    memset(plan, 0, sizeof *plan);
-    memset(header, 0, sizeof *header);
-    copy_message(message, message_capacity, "");
+static int libpng_stream_open(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
+                              cpng_stream **out, cpng_header *header, cpng_plan *plan,
+                              char *message, size_t message_capacity) {
     cpng_stream *stream = (cpng_stream *)calloc(1, sizeof *stream);
     if (stream == NULL) return CPNG_ERR_NO_MEMORY;
     stream->sink.message = message;
@@ -269,11 +271,91 @@ int cpng_stream_open(const uint8_t *data, size_t size, uint64_t max_pixels, int 
     return CPNG_OK;
 }
 
+// Opens the fast reader (the caller checked fast_rows_accepts): the same header and plan as
+// libpng's, and the same CPNG_ERR_TOO_LARGE.
+static int fast_stream_open(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
+                            cpng_stream **out, cpng_header *header, cpng_plan *plan) {
+    cpng_stream *stream = (cpng_stream *)calloc(1, sizeof *stream);
+    if (stream == NULL) return CPNG_ERR_NO_MEMORY;
+    uint32_t width, height;
+    int channels, bit_depth;
+    stream->fast = fast_rows_open(data, size, &width, &height, &channels, &bit_depth);
+    if (stream->fast == NULL) {
+        free(stream);
+        return CPNG_ERR_NO_MEMORY;
+    }
+    *out = stream;
+    stream->data = data;
+    stream->size = size;
+    stream->keep_16 = keep_16;
+    header->width = width;
+    header->height = height;
+    header->bit_depth = bit_depth;
+    header->color_type = channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY;
+    header->interlaced = 0;
+    if ((uint64_t)width * (uint64_t)height > max_pixels) {
+        fast_rows_close(stream->fast);
+        stream->fast = NULL;
+        return CPNG_ERR_TOO_LARGE;
+    }
+    plan->width = width;
+    plan->height = height;
+    plan->channels = channels;
+    plan->bit_depth = bit_depth;
+    plan->row_bytes = (size_t)width * (size_t)channels * (size_t)(bit_depth / 8);
+    stream->row_bytes = plan->row_bytes;
+    stream->height = height;
+    return CPNG_OK;
+}
+
+int cpng_stream_open(const uint8_t *data, size_t size, uint64_t max_pixels, int keep_16,
+                     cpng_stream **out, cpng_header *header, cpng_plan *plan,
+                     char *message, size_t message_capacity) {
+    *out = NULL;
+    memset(plan, 0, sizeof *plan);
+    memset(header, 0, sizeof *header);
+    copy_message(message, message_capacity, "");
+    if (fast_rows_accepts(data, size, keep_16)) return fast_stream_open(data, size, max_pixels, keep_16, out, header, plan);
+    return libpng_stream_open(data, size, max_pixels, keep_16, out, header, plan, message, message_capacity);
+}
+
+// The fast reader failed: closes it and puts libpng's own words for what is wrong with the file
+// in `message` (so that the streamed and the whole decode fail alike), by reading it again
+// through libpng; the fast reader's words stay when libpng finds nothing.
+static int fast_stream_failed(cpng_stream *stream, char *message, size_t message_capacity) {
+    fast_rows_close(stream->fast);
+    stream->fast = NULL;
+    char reason[256] = "";
+    cpng_stream *check = NULL;
+    cpng_header header;
+    cpng_plan plan;
+    int status = libpng_stream_open(stream->data, stream->size, UINT64_MAX, stream->keep_16, &check, &header, &plan,
+                                    reason, sizeof reason);
+    uint8_t *row = status == CPNG_OK ? (uint8_t *)malloc(plan.row_bytes ? plan.row_bytes : 1) : NULL;
+    for (uint32_t y = 0; row != NULL && status == CPNG_OK && y < plan.height; y++) {
+        status = cpng_stream_read(check, row, 1, reason, sizeof reason);
+    }
+    if (row != NULL && status == CPNG_OK) status = cpng_stream_finish(check, reason, sizeof reason);
+    free(row);
+    cpng_stream_close(check);
+    if (status != CPNG_OK && reason[0] != 0) copy_message(message, message_capacity, reason);
+    return CPNG_ERR_CORRUPT;
+}
+
 int cpng_stream_read(cpng_stream *stream, void *rows, uint32_t count, char *message, size_t message_capacity) {
-    if (stream == NULL || stream->png == NULL) return CPNG_ERR_CORRUPT;
+    if (stream == NULL) return CPNG_ERR_CORRUPT;
+    copy_message(message, message_capacity, "");
+    if (stream->fast) {
+        for (uint32_t i = 0; i < count; i++) {
+            if (fast_rows_read(stream->fast, (uint8_t *)rows + (size_t)i * stream->row_bytes, message, message_capacity) != 0) {
+                return fast_stream_failed(stream, message, message_capacity);
+            }
+        }
+        return CPNG_OK;
+    }
+    if (stream->png == NULL) return CPNG_ERR_CORRUPT;
     stream->sink.message = message;
     stream->sink.capacity = message_capacity;
-    copy_message(message, message_capacity, "");
     if ((uint64_t)stream->rows_read + count > stream->height) {
         copy_message(message, message_capacity, "read past the last row");
         return stream_failed(stream);
@@ -287,10 +369,25 @@ int cpng_stream_read(cpng_stream *stream, void *rows, uint32_t count, char *mess
 }
 
 int cpng_stream_finish(cpng_stream *stream, char *message, size_t message_capacity) {
-    if (stream == NULL || stream->png == NULL) return CPNG_ERR_CORRUPT;
+    if (stream == NULL) return CPNG_ERR_CORRUPT;
+    copy_message(message, message_capacity, "");
+    if (stream->fast) {
+        int failed = 0;
+        uint8_t *scratch = (uint8_t *)malloc(stream->row_bytes ? stream->row_bytes : 1);
+        if (scratch == NULL) return CPNG_ERR_NO_MEMORY;
+        while (!failed && fast_rows_rows_left(stream->fast) > 0) {
+            failed = fast_rows_read(stream->fast, scratch, message, message_capacity) != 0;
+        }
+        free(scratch);
+        if (!failed) failed = fast_rows_finish(stream->fast, message, message_capacity) != 0;
+        if (failed) return fast_stream_failed(stream, message, message_capacity);
+        fast_rows_close(stream->fast);
+        stream->fast = NULL;
+        return CPNG_OK;
+    }
+    if (stream->png == NULL) return CPNG_ERR_CORRUPT;
     stream->sink.message = message;
     stream->sink.capacity = message_capacity;
-    copy_message(message, message_capacity, "");
     png_bytep volatile scratch = NULL;
     if (setjmp(png_jmpbuf(stream->png))) {
         free(scratch);
@@ -316,6 +413,7 @@ int cpng_stream_finish(cpng_stream *stream, char *message, size_t message_capaci
 void cpng_stream_close(cpng_stream *stream) {
     if (stream == NULL) return;
     if (stream->png) png_destroy_read_struct(&stream->png, &stream->info, NULL);
+    fast_rows_close(stream->fast);
     free(stream);
 }
 

@@ -89,6 +89,18 @@ int cpng_stream_read(cpng_stream *stream, void *rows, uint32_t count, char *mess
 int cpng_stream_finish(cpng_stream *stream, char *message, size_t message_capacity);
 void cpng_stream_close(cpng_stream *stream);
 
+// Reverses one row's PNG filter in place (the fast reader's code, exposed for the tests):
+// `row` holds `length` filtered bytes (a multiple of bpp), `previous` the previous row unfiltered
+// (all zero for the first row), `bpp` the bytes per complete pixel (1, 2, 3, 4, 6 or 8). 0, or -1
+// for a filter type above 4 or another bpp.
+int cpng_unfilter_row(int filter, uint8_t *row, const uint8_t *previous, size_t length, int bpp);
+
+// 1 when cpng_stream_open reads this file with the fast reader (ISA-L inflate, own unfiltering:
+// 8-bit gray or RGB, or 16-bit gray with keep_16; not interlaced; no PLTE or tRNS), 0 when it
+// goes through libpng. Both give the same rows; a file the fast reader finds corrupt fails with
+// libpng's message.
+int cpng_fast_path(const uint8_t *data, size_t size, int keep_16);
+
 // Encodes gray (channels 1) or RGB (channels 3) at bit depth 8, or gray at bit depth 16
 // (samples as native uint16_t). compression_level 0...9. filters: a non-zero mask of
 // CPNG_FILTER_* (libpng picks per row among several), or CPNG_DEFAULT for libpng's default
