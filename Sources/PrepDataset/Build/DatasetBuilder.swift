@@ -113,6 +113,7 @@ public final class DatasetBuilder {
             try process(options: options, index: index, runID: runID, state: &state, summary: &summary)
         } catch {
             state.shard?.discard()
+            index.rollbackPending()
             try? index.finishRun(runID, status: "failed", ok: summary.ok, failed: summary.failed,
                                  seconds: Date().timeIntervalSince(clock))
             throw error
@@ -135,7 +136,13 @@ public final class DatasetBuilder {
         let builder: RecordBuilder
         var deduplicator: Deduplicator
         var shard: ShardWriter?
-        var pending: [BuiltRecord] = []
+        /// Records whose rows wait in the index's pending transaction for their shard's commit:
+        /// how many, how many of them are ok, and the failed ones' reasons (for an interruption,
+        /// which drops them).
+        var pendingCount = 0
+        var pendingOK = 0
+        var pendingReasons: [String: Int] = [:]
+        /// Keys of rows read but not yet in the index (built by the workers or waiting in order).
         var pendingKeys: [String: Int] = [:]
         var reasons: [String: Int] = [:]
         var nextShardNumber = 0
@@ -184,16 +191,14 @@ public final class DatasetBuilder {
             // The open shard and the rows waiting for it are dropped: count only what is committed.
             state.shard?.discard()
             state.shard = nil
-            for record in state.pending {
-                if let error = record.sample.error {
-                    summary.failed -= 1
-                    state.reasons[RecordFailure.category(of: error), default: 1] -= 1
-                } else {
-                    summary.ok -= 1
-                }
-            }
+            index.rollbackPending()
+            summary.ok -= state.pendingOK
+            summary.failed -= state.pendingCount - state.pendingOK
+            for (reason, count) in state.pendingReasons { state.reasons[reason, default: 0] -= count }
             state.reasons = state.reasons.filter { $0.value > 0 }
-            state.pending = []
+            state.pendingCount = 0
+            state.pendingOK = 0
+            state.pendingReasons = [:]
             summary.interrupted = true
             progress?.update(done: summary.ok + summary.failed, failed: summary.failed, force: true)
             return
@@ -242,33 +247,49 @@ public final class DatasetBuilder {
             record.stages = []
         }
         if let error = record.sample.error {
+            let reason = RecordFailure.category(of: error)
             summary.failed += 1
-            state.reasons[RecordFailure.category(of: error), default: 0] += 1
-            state.pending.append(record)
-            // Only failed rows pending: commit them now and then, so memory stays bounded.
-            if state.shard == nil, state.pending.count >= 10_000 { try commit(index: index, runID: runID, state: &state) }
+            state.reasons[reason, default: 0] += 1
+            try hold(record, members: [], failure: reason, index: index, state: &state)
+            // Only failed rows pending: commit them now and then, so that they are saved as they go.
+            if state.shard == nil, state.pendingCount >= 10_000 { try commit(index: index, runID: runID, state: &state) }
             return
         }
         if state.shard == nil {
             state.shard = try ShardWriter(directory: shardDirectory, number: state.nextShardNumber)
         }
         record.sample.shard = state.shard!.name
-        try state.shard!.append(record)
-        record.members = []  // the bytes are in the shard; keep only the rows
-        state.pending.append(record)
+        let members = try state.shard!.append(record)
+        try hold(record, members: members, failure: nil, index: index, state: &state)
         summary.ok += 1
         if state.shard!.recordCount >= options.shardSize {
             try commit(index: index, runID: runID, state: &state)
         }
     }
 
+    /// Puts a record's rows into the index's pending transaction (opening it first), where they
+    /// wait for their shard: the builder keeps nothing of a record once it is written, so memory
+    /// does not grow with the shard size or the number of records.
+    private func hold(_ record: BuiltRecord, members: [MemberRow], failure: String?, index: DatasetIndex,
+                      state: inout RunState) throws {
+        if !index.hasPending { try index.beginPending() }
+        try index.insertPending(sample: record.sample, members: members, stages: record.stages)
+        // The index now answers for this key and source hash (its own transaction's rows included).
+        if let key = record.sample.key { state.pendingKeys[key] = nil }
+        state.deduplicator.committed()
+        state.pendingCount += 1
+        if let failure {
+            state.pendingReasons[failure, default: 0] += 1
+        } else {
+            state.pendingOK += 1
+        }
+    }
+
     /// Makes the open shard durable, then commits it with every pending row in one transaction.
     private func commit(index: DatasetIndex, runID: Int, state: inout RunState) throws {
         var shardRow: ShardRow?
-        var members: [MemberRow] = []
         if let shard = state.shard {
             shardRow = try shard.commit()
-            members = shard.members
             state.shard = nil
             state.nextShardNumber += 1
             state.shardRenames += 1
@@ -276,11 +297,12 @@ public final class DatasetBuilder {
                 throw SimulatedCrash()
             }
         }
-        guard shardRow != nil || !state.pending.isEmpty else { return }
-        try index.commit(
-            shard: shardRow, runID: runID, samples: state.pending.map(\.sample), members: members,
-            stages: state.pending.flatMap(\.stages))
-        state.pending.removeAll(keepingCapacity: true)
+        guard shardRow != nil || index.hasPending else { return }
+        if !index.hasPending { try index.beginPending() }
+        try index.commitPending(shard: shardRow, runID: runID)
+        state.pendingCount = 0
+        state.pendingOK = 0
+        state.pendingReasons = [:]
         state.pendingKeys.removeAll(keepingCapacity: true)
         state.deduplicator.committed()
     }

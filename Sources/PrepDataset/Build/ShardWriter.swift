@@ -15,7 +15,6 @@ final class ShardWriter {
     private let directory: String
     private let output: OutputFile
     private let tar: TarWriter
-    private(set) var members: [MemberRow] = []
     private(set) var recordCount = 0
 
     init(directory: String, number: Int) throws {
@@ -28,14 +27,16 @@ final class ShardWriter {
     }
 
     /// Appends a record's members, contiguous and in order (WebDataset groups a sample's members
-    /// by adjacent names sharing the key).
-    func append(_ record: BuiltRecord) throws {
-        guard let key = record.sample.key else { return }
+    /// by adjacent names sharing the key); returns their rows for the index.
+    func append(_ record: BuiltRecord) throws -> [MemberRow] {
+        guard let key = record.sample.key else { return [] }
+        var members: [MemberRow] = []
         for (member, bytes) in record.members {
             let (offset, size) = try tar.append(name: key + "." + member, contents: bytes)
             members.append(MemberRow(key: key, member: member, shard: name, offset: offset, size: size))
         }
         recordCount += 1
+        return members
     }
 
     /// Ends the archive, fsyncs it, renames it into place and fsyncs the folder. Returns the row

@@ -211,6 +211,12 @@ public final class SQLiteDatabase {
         return result
     }
 
+    /// Whether no transaction is open (SQLite's autocommit mode).
+    public var isAutocommit: Bool {
+        guard let db = try? openHandle(sql: nil) else { return true }
+        return sqlite3_get_autocommit(db) != 0
+    }
+
     /// Rows changed by the most recent INSERT, UPDATE or DELETE.
     public var changes: Int {
         guard let handle else { return 0 }

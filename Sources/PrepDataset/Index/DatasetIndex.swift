@@ -1,8 +1,8 @@
 import Foundation
 
 /// `DIR/index.sqlite`: what the dataset holds. Written only in whole commits (one transaction per
-/// shard, after the shard's bytes are durable under their final name), read by stats, verify and
-/// loaders. See `IndexSchema` for the tables.
+/// shard, committed after the shard's bytes are durable under their final name; see
+/// `beginPending`), read by stats, verify and loaders. See `IndexSchema` for the tables.
 public final class DatasetIndex {
     public static let fileName = "index.sqlite"
 
@@ -21,7 +21,7 @@ public final class DatasetIndex {
             try checkVersion(path: path, acceptingVersion1: true)
             return
         }
-        try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
+        try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-256;")
         // The schema and its version in one transaction: a kill during creation leaves either a
         // complete empty index or none (`isInitialized` false).
         try database.transaction {
@@ -102,51 +102,97 @@ public final class DatasetIndex {
         try database.scalar("SELECT source_row FROM samples WHERE key = ?", .text(key))?.int
     }
 
-    /// Commits a shard and every record row that came with it, in one transaction. `shard` is nil
-    /// when the batch holds only failed rows.
-    public func commit(shard: ShardRow?, runID: Int, samples: [SampleRow], members: [MemberRow], stages: [StageRow]) throws {
-        try database.transaction {
+    // MARK: rows waiting for their shard
+
+    /// The statements of the open pending transaction.
+    private struct PendingStatements {
+        let deleteSample: SQLiteStatement
+        let deleteStages: SQLiteStatement
+        let insertSample: SQLiteStatement
+        let insertMember: SQLiteStatement
+        let insertStage: SQLiteStatement
+    }
+    private var pending: PendingStatements?
+
+    /// Opens the write transaction in which a build puts each record's rows as the record is
+    /// written to its shard (`insertPending`), so that rows wait for their shard in the database
+    /// (bounded memory, however large the shard) instead of in the builder. Nothing of it is
+    /// visible to other connections before `commitPending`; `rollbackPending` (or a crash) drops
+    /// it. Foreign keys are checked at the commit: the rows name their shard before its row exists.
+    public func beginPending() throws {
+        precondition(pending == nil, "a pending transaction is already open")
+        try database.execute("BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON;")
+        do {
+            pending = PendingStatements(
+                deleteSample: try database.prepare("DELETE FROM samples WHERE source_row = ?"),
+                deleteStages: try database.prepare("DELETE FROM stages WHERE key = ?"),
+                insertSample: try database.prepare("""
+                    INSERT INTO samples(source_row, key, image_path, depth_path, caption, caption_dropped, width, height,
+                        original_width, original_height, source_sha256, dhash, status, error, shard)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """),
+                insertMember: try database.prepare(
+                    "INSERT INTO members(key, member, shard, offset, size) VALUES (?, ?, ?, ?, ?)"),
+                insertStage: try database.prepare(
+                    "INSERT INTO stages(key, stage, status, reason, density, parameters) VALUES (?, ?, ?, ?, ?, ?)"))
+        } catch {
+            try? database.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Whether a pending transaction is open.
+    public var hasPending: Bool { pending != nil }
+
+    /// One record's rows, into the open pending transaction. A retried row replaces its earlier
+    /// failed row.
+    public func insertPending(sample: SampleRow, members: [MemberRow], stages: [StageRow]) throws {
+        guard let statements = pending else { preconditionFailure("insertPending needs beginPending first") }
+        try statements.deleteSample.run(.integer(Int64(sample.sourceRow)))
+        if let key = sample.key { try statements.deleteStages.run(.text(key)) }
+        try statements.insertSample.run(
+            .integer(Int64(sample.sourceRow)), .optional(sample.key), .optional(sample.imagePath),
+            .optional(sample.depthPath), .optional(sample.caption),
+            .optional(sample.captionDropped.map { $0 ? 1 : 0 }),
+            .optional(sample.width), .optional(sample.height),
+            .optional(sample.originalWidth), .optional(sample.originalHeight),
+            .optional(sample.sourceSHA256), .optional(sample.dhash), .text(sample.isOK ? "ok" : "failed"), .optional(sample.error),
+            .optional(sample.shard))
+        for member in members {
+            try statements.insertMember.run(
+                .text(member.key), .text(member.member), .text(member.shard), .integer(member.offset),
+                .integer(Int64(member.size)))
+        }
+        for stage in stages {
+            try statements.insertStage.run(
+                .text(stage.key), .text(stage.stage), .text(stage.skipReason == nil ? "ok" : "skipped"),
+                .optional(stage.skipReason), .real(stage.density), .text(stage.parametersJSON))
+        }
+    }
+
+    /// Adds the shard's row (nil when the rows are all failed ones) and commits the pending
+    /// transaction; on failure it is rolled back and the error rethrown.
+    public func commitPending(shard: ShardRow?, runID: Int) throws {
+        precondition(pending != nil, "commitPending needs beginPending first")
+        do {
             if let shard {
                 try database.run(
                     "INSERT INTO shards(name, records, bytes, sha256, run) VALUES (?, ?, ?, ?, ?)",
                     .text(shard.name), .integer(Int64(shard.records)), .integer(shard.bytes), .text(shard.sha256),
                     .integer(Int64(runID)))
             }
-            let deleteSample = try database.prepare("DELETE FROM samples WHERE source_row = ?")
-            let deleteStages = try database.prepare("DELETE FROM stages WHERE key = ?")
-            let insertSample = try database.prepare("""
-                INSERT INTO samples(source_row, key, image_path, depth_path, caption, caption_dropped, width, height,
-                    original_width, original_height, source_sha256, dhash, status, error, shard)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for sample in samples {
-                // A retried row replaces its earlier failed row.
-                try deleteSample.run(.integer(Int64(sample.sourceRow)))
-                if let key = sample.key { try deleteStages.run(.text(key)) }
-                try insertSample.run(
-                    .integer(Int64(sample.sourceRow)), .optional(sample.key), .optional(sample.imagePath),
-                    .optional(sample.depthPath), .optional(sample.caption),
-                    .optional(sample.captionDropped.map { $0 ? 1 : 0 }),
-                    .optional(sample.width), .optional(sample.height),
-                    .optional(sample.originalWidth), .optional(sample.originalHeight),
-                    .optional(sample.sourceSHA256), .optional(sample.dhash), .text(sample.isOK ? "ok" : "failed"), .optional(sample.error),
-                    .optional(sample.shard))
-            }
-            let insertMember = try database.prepare(
-                "INSERT INTO members(key, member, shard, offset, size) VALUES (?, ?, ?, ?, ?)")
-            for member in members {
-                try insertMember.run(
-                    .text(member.key), .text(member.member), .text(member.shard), .integer(member.offset),
-                    .integer(Int64(member.size)))
-            }
-            let insertStage = try database.prepare(
-                "INSERT INTO stages(key, stage, status, reason, density, parameters) VALUES (?, ?, ?, ?, ?, ?)")
-            for stage in stages {
-                try insertStage.run(
-                    .text(stage.key), .text(stage.stage), .text(stage.skipReason == nil ? "ok" : "skipped"),
-                    .optional(stage.skipReason), .real(stage.density), .text(stage.parametersJSON))
-            }
+            pending = nil  // the statements are finalized before the commit
+            try database.execute("COMMIT")
+        } catch {
+            rollbackPending()
+            throw error
         }
+    }
+
+    /// Drops the pending transaction, if one is open.
+    public func rollbackPending() {
+        pending = nil
+        if !database.isAutocommit { try? database.execute("ROLLBACK") }
     }
 
     // MARK: runs
