@@ -35,12 +35,7 @@ public enum FileSystem {
     public static func readFile(_ path: String) throws -> [UInt8] {
         let file = try InputFile(path: path)
         defer { file.close() }
-        var result: [UInt8] = []
-        var chunk: [UInt8] = []
-        while try file.read(into: &chunk, maxCount: 1 << 20) > 0 {
-            result.append(contentsOf: chunk)
-        }
-        return result
+        return try file.readToEnd()
     }
 
     /// Reads exactly `count` bytes starting at byte `offset` (`pread(2)`). Throws if the file

@@ -39,6 +39,40 @@ public final class InputFile {
         return count
     }
 
+    /// Reads from the current position to the end of the file, straight into the result: sized
+    /// by `fstat` (no zero-filled chunks, no copying); a file that grows meanwhile is still read
+    /// to its end.
+    public func readToEnd() throws -> [UInt8] {
+        guard descriptor >= 0 else {
+            throw FileError(operation: "read", path: path, code: EBADF, reason: "file is closed")
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw FileError.fromErrno("fstat", path) }
+        // One byte more than the size, so that the read that finds the end fits the same loop.
+        let capacity = max(0, Int(info.st_size)) + 1
+        let fd = descriptor
+        var result = try [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            var total = 0
+            while total < capacity {
+                let n = Glibc.read(fd, buffer.baseAddress! + total, capacity - total)
+                if n > 0 {
+                    total += n
+                } else if n == 0 {
+                    break
+                } else if errno != EINTR {
+                    initialized = total
+                    throw FileError.fromErrno("read", path)
+                }
+            }
+            initialized = total
+        }
+        if result.count == capacity {  // the file grew: read the rest in chunks
+            var chunk: [UInt8] = []
+            while try read(into: &chunk, maxCount: 1 << 20) > 0 { result.append(contentsOf: chunk) }
+        }
+        return result
+    }
+
     /// Reads up to `maxCount` bytes; an empty array means end of file.
     public func read(maxCount: Int) throws -> [UInt8] {
         var buffer: [UInt8] = []

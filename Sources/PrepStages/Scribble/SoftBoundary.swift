@@ -80,7 +80,7 @@ public enum SoftBoundary {
     /// `(0.299 R + 0.587 G) + 0.114 B` in Float32; a gray image counts as R = G = B.
     static func luminance(_ image: Image) -> [Float] {
         let count = image.width * image.height
-        var result = [Float](repeating: 0, count: count)
+        var result = [Float].uninitialized(count: count)  // every element is written below
         let wr: Float = 0.299, wg: Float = 0.587, wb: Float = 0.114
         image.pixels.withUnsafeBufferPointer { p in
             result.withUnsafeMutableBufferPointer { out in
