@@ -277,27 +277,22 @@ static int fast_stream_open(const uint8_t *data, size_t size, uint64_t max_pixel
                             cpng_stream **out, cpng_header *header, cpng_plan *plan) {
     cpng_stream *stream = (cpng_stream *)calloc(1, sizeof *stream);
     if (stream == NULL) return CPNG_ERR_NO_MEMORY;
-    uint32_t width, height;
-    int channels, bit_depth;
-    stream->fast = fast_rows_open(data, size, &width, &height, &channels, &bit_depth);
-    if (stream->fast == NULL) {
-        free(stream);
-        return CPNG_ERR_NO_MEMORY;
-    }
     *out = stream;
     stream->data = data;
     stream->size = size;
     stream->keep_16 = keep_16;
-    header->width = width;
-    header->height = height;
-    header->bit_depth = bit_depth;
-    header->color_type = channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY;
+    // IHDR (checked by fast_rows_accepts): the size is refused before any row buffer exists.
+    const uint8_t *ihdr = data + 16;
+    header->width = (uint32_t)ihdr[0] << 24 | (uint32_t)ihdr[1] << 16 | (uint32_t)ihdr[2] << 8 | ihdr[3];
+    header->height = (uint32_t)ihdr[4] << 24 | (uint32_t)ihdr[5] << 16 | (uint32_t)ihdr[6] << 8 | ihdr[7];
+    header->bit_depth = ihdr[8];
+    header->color_type = ihdr[9];
     header->interlaced = 0;
-    if ((uint64_t)width * (uint64_t)height > max_pixels) {
-        fast_rows_close(stream->fast);
-        stream->fast = NULL;
-        return CPNG_ERR_TOO_LARGE;
-    }
+    if ((uint64_t)header->width * (uint64_t)header->height > max_pixels) return CPNG_ERR_TOO_LARGE;
+    uint32_t width, height;
+    int channels, bit_depth;
+    stream->fast = fast_rows_open(data, size, &width, &height, &channels, &bit_depth);
+    if (stream->fast == NULL) return CPNG_ERR_NO_MEMORY;
     plan->width = width;
     plan->height = height;
     plan->channels = channels;

@@ -193,4 +193,42 @@ struct PNGFastRowsTests {
             #expect(streamError == wholeError, "\(name)")
         }
     }
+
+    /// The IHDR of `file` with another width and height (CRC recomputed).
+    static func resized(_ file: [UInt8], width: UInt32, height: UInt32) -> [UInt8] {
+        var parts = chunks(file)
+        func bigEndian(_ value: UInt32) -> [UInt8] { [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: value >> $0) } }
+        parts[0].data.replaceSubrange(0..<8, with: bigEndian(width) + bigEndian(height))
+        return assemble(parts)
+    }
+
+    @Test("a header larger than the pixel limit is refused before any row buffer, like libpng")
+    func hugeHeadersAreRefusedFirst() throws {
+        let original = try PNGCodec.encodeWithLibpng(Self.photo, compressionLevel: 1, filter: .none)
+        for (width, height) in [(UInt32(0x7FFF_FFFF), UInt32(2)), (40_000, 40_000)] {
+            let bytes = Self.resized(original, width: width, height: height)
+            #expect(cpng_fast_path(bytes, bytes.count, 0) == 1)
+            var wholeError: String?
+            do { _ = try ImageDecoder.decode(bytes) } catch { wholeError = "\(error)" }
+            var streamError: String?
+            do { _ = try Self.streamed(bytes) } catch { streamError = "\(error)" }
+            #expect(wholeError != nil && streamError == wholeError, "\(width)x\(height): \(streamError ?? "no error")")
+        }
+    }
+
+    @Test("image data beyond the last row is treated as libpng treats it")
+    func extraImageDataIsTreatedLikeLibpng() throws {
+        let original = try PNGCodec.encodeWithLibpng(Self.photo, compressionLevel: 6, filter: .paeth)
+        let bytes = Self.resized(original, width: UInt32(Self.photo.width), height: 100)  // 150 rows of data
+        var wholeError: String?
+        var whole: Image?
+        do { whole = try StreamingResizeTests.wholeDecodeResized(bytes, options: DecodeOptions(), resolution: 64, crop: .none) } catch {
+            wholeError = "\(error)"
+        }
+        var streamError: String?
+        var streamed: Image?
+        do { streamed = try Self.streamed(bytes)?.image } catch { streamError = "\(error)" }
+        #expect(streamError == wholeError)
+        #expect(streamed == whole)
+    }
 }
