@@ -21,7 +21,7 @@ public final class DatasetIndex {
             try checkVersion(path: path, acceptingVersion1: true)
             return
         }
-        try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-256;")
+        try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
         // The schema and its version in one transaction: a kill during creation leaves either a
         // complete empty index or none (`isInitialized` false).
         try database.transaction {
@@ -121,7 +121,10 @@ public final class DatasetIndex {
     /// it. Foreign keys are checked at the commit: the rows name their shard before its row exists.
     public func beginPending() throws {
         precondition(pending == nil, "a pending transaction is already open")
-        try database.execute("BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON;")
+        // A page cache of 256 KiB (SQLite's default is 2 MiB): the transaction's pages beyond it
+        // spill to the WAL, so a build's memory does not grow with its shard (the lookups by key
+        // read the rest through the OS's page cache).
+        try database.execute("PRAGMA cache_size = -256; BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON;")
         do {
             pending = PendingStatements(
                 deleteSample: try database.prepare("DELETE FROM samples WHERE source_row = ?"),
