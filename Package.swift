@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "CMalloc"),
 
         // Images and codecs: decode, encode, EXIF orientation, resize.
-        .target(name: "PrepImage", dependencies: ["CPNG", "CJPEG", "CDeflate"], swiftSettings: swiftSettings),
+        .target(name: "PrepImage", dependencies: ["CPNG", "CJPEG", "CDeflate", "CVectorKernels"], swiftSettings: swiftSettings),
         // Stages: pure functions from a record's images to conditions, seeded per record.
         .target(name: "PrepStages", dependencies: ["PrepImage", "CVectorKernels"], swiftSettings: swiftSettings),
         // Pipeline and index: sources, records, tar shards, SQLite index, build, stats, verify.

@@ -293,6 +293,36 @@ size_t cvector_canny_suppress_row(const short *previous, const short *current, c
     }
     return cvector_canny_suppress_scalar(previous, current, next, dx, dy, x, width, low, high, map, map_offset, stack, top);
 }
+
+__attribute__((target("avx2,fma")))
+void cvector_resample_rgb(float *out, const float *row, const ptrdiff_t *starts, const float *weights, size_t taps,
+                          size_t count) {
+    size_t x = 0;
+    // Two pixels per step, one per 128-bit half (3 channels and one lane read and dropped). The
+    // second pixel's dropped lane is stored over the next pixel's red, which a later step writes.
+    for (; x + 2 < count; x += 2) {
+        const float *w0 = weights + x * taps, *w1 = w0 + taps;
+        const float *p0 = row + starts[x] * 3, *p1 = row + starts[x + 1] * 3;
+        __m256 sum = _mm256_setzero_ps();
+        for (size_t t = 0; t < taps; t++) {
+            __m256 w = _mm256_set_m128(_mm_set1_ps(w1[t]), _mm_set1_ps(w0[t]));
+            __m256 v = _mm256_loadu2_m128(p1 + 3 * t, p0 + 3 * t);
+            sum = _mm256_add_ps(sum, _mm256_mul_ps(w, v));
+        }
+        _mm_storeu_ps(out + 3 * x, _mm256_castps256_ps128(sum));
+        _mm_storeu_ps(out + 3 * x + 3, _mm256_extractf128_ps(sum, 1));
+    }
+    for (; x < count; x++) {
+        const float *w = weights + x * taps, *p = row + starts[x] * 3;
+        __m128 sum = _mm_setzero_ps();
+        for (size_t t = 0; t < taps; t++) sum = _mm_add_ps(sum, _mm_mul_ps(_mm_set1_ps(w[t]), _mm_loadu_ps(p + 3 * t)));
+        float lanes[4];
+        _mm_storeu_ps(lanes, sum);
+        out[3 * x] = lanes[0];
+        out[3 * x + 1] = lanes[1];
+        out[3 * x + 2] = lanes[2];
+    }
+}
 #else
 void cvector_fma_accumulate(float *sum, const float *input, float weight, size_t count) {
     for (size_t i = 0; i < count; i++) sum[i] = fmaf(weight, input[i], sum[i]);
@@ -369,5 +399,19 @@ size_t cvector_canny_suppress_row(const short *previous, const short *current, c
                                   const short *dx, const short *dy, size_t width, int low, int high,
                                   unsigned char *map, ptrdiff_t map_offset, ptrdiff_t *stack, size_t top) {
     return cvector_canny_suppress_scalar(previous, current, next, dx, dy, 0, width, low, high, map, map_offset, stack, top);
+}
+
+void cvector_resample_rgb(float *out, const float *row, const ptrdiff_t *starts, const float *weights, size_t taps,
+                          size_t count) {
+    for (size_t x = 0; x < count; x++) {
+        for (int c = 0; c < 3; c++) {
+            float sum = 0;
+            for (size_t t = 0; t < taps; t++) {
+                volatile float product = weights[x * taps + t] * row[(starts[x] + (ptrdiff_t)t) * 3 + c];
+                sum = sum + product;
+            }
+            out[3 * x + c] = sum;
+        }
+    }
 }
 #endif

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// Resizes pictures and depth maps to a `ResizeGeometry`: area average when shrinking,
 /// Lanczos-4 when enlarging (ControlNet's rule: LANCZOS4 if k > 1 else AREA), computing
 /// only the crop window. Separable: a horizontal pass over the needed source rows into
@@ -47,7 +49,7 @@ public enum Resizer {
     /// increasing order, each at most once, and only those the output needs (so a decoder can
     /// hand them out as it makes them; see `StreamingResize`).
     static func resample<Sample: FixedWidthInteger & UnsignedInteger>(
-        channels: Int, geometry: ResizeGeometry, maximum: Float,
+        channels: Int, geometry: ResizeGeometry, maximum: Float, portable: Bool = !VectorKernels.available,
         sourceRow: (Int) throws -> UnsafePointer<Sample>
     ) rethrows -> [Sample] {
         let filter = geometry.filter
@@ -95,8 +97,13 @@ public enum Resizer {
                         if ringRow[slot] != row {
                             convert(try sourceRow(row) + firstColumn * channels,
                                     channels: channels, into: converted, pixels: spanWidth)
-                            resampleRow(converted, channels: channels, starts: columnStarts, weights: columnWeights,
-                                        taps: columns.taps, into: line, count: geometry.outputWidth)
+                            if channels == 3 && !portable {
+                                cvector_resample_rgb(line, converted, columnStarts.baseAddress!, columnWeights.baseAddress!,
+                                                     columns.taps, geometry.outputWidth)
+                            } else {
+                                resampleRow(converted, channels: channels, starts: columnStarts, weights: columnWeights,
+                                            taps: columns.taps, into: line, count: geometry.outputWidth)
+                            }
                             ringRow[slot] = row
                         }
                         accumulate(sums, line, weight: w, count: outputRowLength)
@@ -124,7 +131,8 @@ public enum Resizer {
     }
 
     /// One converted row through the horizontal weights: `count` output pixels of `channels`,
-    /// each sum taken tap by tap from 0, as Σ weight * sample.
+    /// each sum taken tap by tap from 0, as Σ weight * sample. (RGB rows take
+    /// `cvector_resample_rgb`, the same operations two pixels at a time, where AVX2 runs.)
     @inline(__always)
     private static func resampleRow(
         _ row: UnsafePointer<Float>, channels: Int,

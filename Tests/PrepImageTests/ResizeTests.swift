@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PrepImage
+@testable import PrepImage
 
 @Suite("Resize")
 struct ResizeTests {
@@ -33,6 +33,21 @@ struct ResizeTests {
         let slow = ReferenceResizer.resize(image, to: g)
         #expect(fast.width == g.outputWidth && fast.height == g.outputHeight && fast.channels == 3)
         #expect(difference(fast, slow).max <= 1, "\(g): max diff \(difference(fast, slow).max)")
+    }
+
+    @Test("the RGB vector kernel gives the portable loop's bytes", arguments: cases)
+    func rgbVectorKernelEqualsPortableLoop(index: String) {
+        guard VectorKernels.available else { return }
+        let g = geometry(index)
+        let image = randomImage(width: g.sourceWidth, height: g.sourceHeight, channels: 3, seed: 11)
+        func resized(portable: Bool) -> [UInt8] {
+            image.pixels.withUnsafeBufferPointer { pixels in
+                Resizer.resample(channels: 3, geometry: g, maximum: 255, portable: portable) { row in
+                    pixels.baseAddress! + row * g.sourceWidth * 3
+                }
+            }
+        }
+        #expect(resized(portable: false) == resized(portable: true), "\(g)")
     }
 
     @Test("fast gray resize matches the 2-D reference", arguments: cases)

@@ -60,4 +60,11 @@ size_t cvector_canny_suppress_row(const short *previous, const short *current, c
                                   const short *dx, const short *dy, size_t width, int low, int high,
                                   unsigned char *map, ptrdiff_t map_offset, ptrdiff_t *stack, size_t top);
 
+/// The resizer's horizontal pass on an RGB row of floats: for x < count and c < 3,
+/// out[3x + c] = sum over t < taps of weights[x * taps + t] * row[(starts[x] + t) * 3 + c], summed
+/// from 0 in tap order, each product and sum rounded (no FMA). Reads one float past each pixel's
+/// blue (the row needs one spare float at its end).
+void cvector_resample_rgb(float *out, const float *row, const ptrdiff_t *starts, const float *weights, size_t taps,
+                          size_t count);
+
 #endif
