@@ -100,6 +100,21 @@ fast_rows *fast_rows_open(const uint8_t *data, size_t size, uint32_t *width, uin
     return reader;
 }
 
+// The chunk at reader->next_chunk, whole and with a matching CRC (not consumed): 0, or -1 with a
+// message, `truncated` when the file ends first.
+static int checked_chunk(const fast_rows *reader, uint32_t *length, const uint8_t **type, const char *truncated,
+                         char *message, size_t capacity) {
+    if (chunk_at(reader->data, reader->size, reader->next_chunk, length, type) != 0) {
+        set_message(message, capacity, truncated);
+        return -1;
+    }
+    if (!crc_matches(*type, *length)) {
+        set_message(message, capacity, "CRC error");
+        return -1;
+    }
+    return 0;
+}
+
 // Moves the inflater's input to the next IDAT's data: 0, 1 when the image data has ended (the
 // next chunk is not an IDAT; it is left for fast_rows_finish), or -1 (a bad CRC, a truncated
 // chunk, or no IDAT at all) with a message.
@@ -107,29 +122,21 @@ static int next_idat(fast_rows *reader, char *message, size_t capacity) {
     uint32_t length;
     const uint8_t *type;
     for (;;) {
-        if (chunk_at(reader->data, reader->size, reader->next_chunk, &length, &type) != 0) {
-            set_message(message, capacity, "truncated PNG (image data cut short)");
-            return -1;
-        }
-        if (memcmp(type, "IDAT", 4) != 0) {
-            if (reader->idat_started) return 1;
-            if (memcmp(type, "IEND", 4) == 0) {
-                set_message(message, capacity, "no image data");
-                return -1;
-            }
-        }
-        if (!crc_matches(type, length)) {
-            set_message(message, capacity, "CRC error");
+        if (checked_chunk(reader, &length, &type, "truncated PNG (image data cut short)", message, capacity) != 0) return -1;
+        int is_idat = memcmp(type, "IDAT", 4) == 0;
+        if (!is_idat && reader->idat_started) return 1;
+        if (!is_idat && memcmp(type, "IEND", 4) == 0) {
+            set_message(message, capacity, "no image data");
             return -1;
         }
         reader->next_chunk += 12 + (size_t)length;
-        if (memcmp(type, "IDAT", 4) == 0) {
+        if (is_idat) {
             reader->idat_started = 1;
             reader->inflater.next_in = (uint8_t *)(type + 4);
             reader->inflater.avail_in = length;
             return 0;
         }
-        // An ancillary chunk before the first IDAT (its CRC checked above): skipped.
+        // An ancillary chunk before the first IDAT: skipped.
     }
 }
 
@@ -168,7 +175,7 @@ int fast_rows_read(fast_rows *reader, uint8_t *row, char *message, size_t capaci
         return -1;
     }
     memcpy(reader->previous, reader->current + 1, reader->filtered_bytes);
-    if (reader->bit_depth == 16) {  // big-endian in the file, native (little-endian) out
+    if (reader->bit_depth == 16) {  // big-endian in the file, native byte order out
         const uint8_t *in = reader->current + 1;
         for (size_t i = 0; i < reader->filtered_bytes; i += 2) {
             uint16_t value = (uint16_t)(in[i] << 8 | in[i + 1]);
@@ -187,14 +194,7 @@ int fast_rows_finish(fast_rows *reader, char *message, size_t capacity) {
     uint32_t length;
     const uint8_t *type;
     for (;;) {
-        if (chunk_at(reader->data, reader->size, reader->next_chunk, &length, &type) != 0) {
-            set_message(message, capacity, "truncated PNG (no IEND)");
-            return -1;
-        }
-        if (!crc_matches(type, length)) {
-            set_message(message, capacity, "CRC error");
-            return -1;
-        }
+        if (checked_chunk(reader, &length, &type, "truncated PNG (no IEND)", message, capacity) != 0) return -1;
         reader->next_chunk += 12 + (size_t)length;
         if (memcmp(type, "IEND", 4) == 0) return 0;
     }

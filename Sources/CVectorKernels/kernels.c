@@ -42,55 +42,6 @@ static size_t cvector_canny_suppress_scalar(const short *previous, const short *
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-__attribute__((target("avx2,fma")))
-void cvector_fma_accumulate(float *sum, const float *input, float weight, size_t count) {
-    const __m256 w = _mm256_set1_ps(weight);
-    size_t i = 0;
-    for (; i + 8 <= count; i += 8) {
-        __m256 s = _mm256_loadu_ps(sum + i);
-        _mm256_storeu_ps(sum + i, _mm256_fmadd_ps(w, _mm256_loadu_ps(input + i), s));
-    }
-    for (; i < count; i++) sum[i] = fmaf(weight, input[i], sum[i]);
-}
-
-__attribute__((target("avx2,fma")))
-void cvector_fma_accumulate_pair(float *sum, const float *up, const float *down, float weight, size_t count) {
-    const __m256 w = _mm256_set1_ps(weight);
-    size_t i = 0;
-    for (; i + 8 <= count; i += 8) {
-        __m256 pair = _mm256_add_ps(_mm256_loadu_ps(up + i), _mm256_loadu_ps(down + i));
-        _mm256_storeu_ps(sum + i, _mm256_fmadd_ps(w, pair, _mm256_loadu_ps(sum + i)));
-    }
-    for (; i < count; i++) sum[i] = fmaf(weight, up[i] + down[i], sum[i]);
-}
-__attribute__((target("avx2")))
-void cvector_accumulate(float *sum, const float *input, float weight, size_t count) {
-    const __m256 w = _mm256_set1_ps(weight);
-    size_t i = 0;
-    for (; i + 8 <= count; i += 8) {
-        __m256 product = _mm256_mul_ps(w, _mm256_loadu_ps(input + i));
-        _mm256_storeu_ps(sum + i, _mm256_add_ps(_mm256_loadu_ps(sum + i), product));
-    }
-    for (; i < count; i++) {
-        volatile float product = weight * input[i];  // never contracted into an FMA
-        sum[i] = sum[i] + product;
-    }
-}
-
-__attribute__((target("avx2")))
-void cvector_accumulate_pair(float *sum, const float *up, const float *down, float weight, size_t count) {
-    const __m256 w = _mm256_set1_ps(weight);
-    size_t i = 0;
-    for (; i + 8 <= count; i += 8) {
-        __m256 pair = _mm256_add_ps(_mm256_loadu_ps(up + i), _mm256_loadu_ps(down + i));
-        _mm256_storeu_ps(sum + i, _mm256_add_ps(_mm256_loadu_ps(sum + i), _mm256_mul_ps(w, pair)));
-    }
-    for (; i < count; i++) {
-        volatile float product = weight * (up[i] + down[i]);
-        sum[i] = sum[i] + product;
-    }
-}
-
 // Register-blocked filters. A block of 32 output pixels keeps its four 8-lane sums in registers
 // through every tap (one load per input and no load and store of the sums per tap), and the four
 // independent sums hide the latency of the multiply-add chain. Each pixel sees the same operations
@@ -324,28 +275,6 @@ void cvector_resample_rgb(float *out, const float *row, const ptrdiff_t *starts,
     }
 }
 #else
-void cvector_fma_accumulate(float *sum, const float *input, float weight, size_t count) {
-    for (size_t i = 0; i < count; i++) sum[i] = fmaf(weight, input[i], sum[i]);
-}
-
-void cvector_fma_accumulate_pair(float *sum, const float *up, const float *down, float weight, size_t count) {
-    for (size_t i = 0; i < count; i++) sum[i] = fmaf(weight, up[i] + down[i], sum[i]);
-}
-
-void cvector_accumulate(float *sum, const float *input, float weight, size_t count) {
-    for (size_t i = 0; i < count; i++) {
-        volatile float product = weight * input[i];
-        sum[i] = sum[i] + product;
-    }
-}
-
-void cvector_accumulate_pair(float *sum, const float *up, const float *down, float weight, size_t count) {
-    for (size_t i = 0; i < count; i++) {
-        volatile float product = weight * (up[i] + down[i]);
-        sum[i] = sum[i] + product;
-    }
-}
-
 static float cvector_scalar_step(float sum, float weight, float value, int fused) {
     if (fused) return fmaf(weight, value, sum);
     volatile float product = weight * value;

@@ -11,19 +11,6 @@
 /// 1 when the processor runs AVX2 and FMA3 instructions, else 0 (then call none of these).
 int cvector_has_fma(void);
 
-/// sum[i] = fma(weight, input[i], sum[i]) for i < count: one rounding per step.
-void cvector_fma_accumulate(float *sum, const float *input, float weight, size_t count);
-
-/// sum[i] = fma(weight, up[i] + down[i], sum[i]) for i < count (the pair added in float first).
-void cvector_fma_accumulate_pair(float *sum, const float *up, const float *down, float weight, size_t count);
-
-/// sum[i] = sum[i] + weight * input[i] for i < count: a multiply and an add, each rounded (the
-/// same bits as scalar code; AVX2 only makes it wider).
-void cvector_accumulate(float *sum, const float *input, float weight, size_t count);
-
-/// sum[i] = sum[i] + weight * (up[i] + down[i]) for i < count, each operation rounded.
-void cvector_accumulate_pair(float *sum, const float *up, const float *down, float weight, size_t count);
-
 /// A row filter: out[x] = kernel[0] * in[x], then for i in 1..<taps
 /// out[x] = step(out[x], kernel[i], in[x + i]), where step is fma(w, v, s) for x < fused_end and
 /// s + w * v (two roundings) beyond. `in` holds width + taps - 1 values (the padded row).
