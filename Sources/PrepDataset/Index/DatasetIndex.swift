@@ -187,15 +187,18 @@ public final class DatasetIndex {
             pending = nil  // the statements are finalized before the commit
             try database.execute("COMMIT")
         } catch {
-            rollbackPending()
+            // A failed COMMIT (a foreign key broken, say) leaves the transaction open.
+            pending = nil
+            if !database.isAutocommit { try? database.execute("ROLLBACK") }
             throw error
         }
     }
 
-    /// Drops the pending transaction, if one is open.
+    /// Drops the pending transaction, if one is open (and nothing else).
     public func rollbackPending() {
+        guard pending != nil else { return }
         pending = nil
-        if !database.isAutocommit { try? database.execute("ROLLBACK") }
+        try? database.execute("ROLLBACK")
     }
 
     // MARK: runs
